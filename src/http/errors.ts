@@ -1,0 +1,144 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.js';
+
+/** The one place that turns a stable error code into an HTTP status. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  EVENT_NOT_FOUND: 404,
+  BOOKING_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  ALREADY_BOOKED: 409,
+  SALES_CLOSED: 409,
+  CAPACITY_BELOW_BOOKED: 409,
+  EVENT_EXISTS: 409,
+  USER_EXISTS: 409,
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};
+
+const TITLES: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request is not valid',
+  UNAUTHORIZED: 'Authentication is required',
+  FORBIDDEN: 'Not allowed for this caller',
+  EVENT_NOT_FOUND: 'Event not found',
+  BOOKING_NOT_FOUND: 'Booking not found',
+  NOT_FOUND: 'Not found',
+  ALREADY_BOOKED: 'Already booked',
+  SALES_CLOSED: 'Sales are closed',
+  CAPACITY_BELOW_BOOKED: 'Capacity below booked tickets',
+  EVENT_EXISTS: 'Event already exists',
+  USER_EXISTS: 'User already exists',
+  IDEMPOTENCY_KEY_IN_USE: 'Idempotency key in use',
+  PAYLOAD_TOO_LARGE: 'Request body too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused with another request',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal server error',
+  UNAVAILABLE: 'Service unavailable',
+};
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+export const WWW_AUTHENTICATE = 'Basic realm="boxoffice", charset="UTF-8"';
+const RETRY_AFTER_SECONDS = '2';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export function problemFor(error: DomainError, requestId: string): ProblemBody {
+  const status = STATUS_BY_CODE[error.code];
+  return {
+    ...error.details.extensions,
+    type: `/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
+    title: TITLES[error.code],
+    status,
+    detail: error.message,
+    code: error.code,
+    requestId,
+    ...(error.details.errors ? { errors: error.details.errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: DomainError): FastifyReply {
+  const body = problemFor(error, reply.request.id);
+  if (error.code === 'UNAUTHORIZED') reply.header('www-authenticate', WWW_AUTHENTICATE);
+  if (error.code === 'UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function fieldErrors(issues: readonly AjvIssue[], part: string | undefined): FieldError[] {
+  const root = `/${part === 'querystring' ? 'query' : (part ?? 'body')}`;
+  return issues.map((issue) => {
+    if (issue.keyword === 'additionalProperties') {
+      return { path: `${root}${issue.instancePath}/${String(issue.params.additionalProperty)}`, message: 'is not an allowed field' };
+    }
+    if (issue.keyword === 'required') {
+      return { path: `${root}${issue.instancePath}/${String(issue.params.missingProperty)}`, message: 'is required' };
+    }
+    return { path: `${root}${issue.instancePath}`, message: issue.message ?? 'is invalid' };
+  });
+}
+
+/** Fastify's own 4xx errors (parsing, limits, validation) as DomainErrors; null for anything unexpected. */
+function fromFastifyError(error: FastifyError): DomainError | null {
+  if (error.validation) {
+    const errors = fieldErrors(error.validation as AjvIssue[], error.validationContext);
+    const summary = errors.map((issue) => `${issue.path} ${issue.message}`).join('; ');
+    return new DomainError('VALIDATION_FAILED', `Invalid request: ${summary}.`, { errors });
+  }
+  switch (error.statusCode) {
+    case 413:
+      return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than the 16 KiB limit.');
+    case 415:
+      return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+    case 400:
+      return new DomainError(
+        'VALIDATION_FAILED',
+        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? 'The request body is empty; send a JSON object.'
+          : 'The request body is not valid JSON.',
+      );
+    default:
+      return null;
+  }
+}
+
+/** Every error leaves as problem+json; nothing about a 5xx but its request id reaches the client. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const known = error instanceof DomainError ? error : fromFastifyError(error);
+    if (known) {
+      if (known.code === 'UNAVAILABLE') request.log.warn({ err: known.cause ?? known }, 'database unavailable');
+      return sendProblem(reply, known);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(
+      reply,
+      new DomainError('INTERNAL', `Something went wrong on our side; it was logged with request id ${request.id}.`),
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new DomainError('NOT_FOUND', `No route for ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}.`)),
+  );
+}

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { DomainError } from '../../domain/errors.js';
+import type { BookingService } from '../../services/booking-service.js';
+import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
+import { namedUser } from '../named-user.js';
+import {
+  BookingEnvelope,
+  BookingParams,
+  Booking,
+  CancelEnvelope,
+  Event,
+  EventParams,
+  EventStatus,
+  InitializeBody,
+  ShortBookingBody,
+} from '../schemas.js';
+
+export interface ShortApiOptions {
+  service: BookingService;
+  auth: AuthOptions;
+}
+
+/** The one value among synonymous fields; giving two of them is ambiguous. */
+function oneOf<T>(body: Record<string, unknown>, fields: readonly string[], required: boolean): T | undefined {
+  const given = fields.filter((field) => body[field] !== undefined);
+  if (given.length > 1 || (required && given.length === 0)) {
+    const path = `/body/${given[1] ?? fields[0]}`;
+    throw new DomainError('VALIDATION_FAILED', `Give exactly one of ${fields.join(', ')}.`, {
+      errors: [{ path, message: `give exactly one of ${fields.join(', ')}` }],
+    });
+  }
+  return given[0] === undefined ? undefined : (body[given[0]] as T);
+}
+
+/** The four calls booking assessments name, mapped onto the same service calls as /api/v1. */
+export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async (app, { service, auth }) => {
+  app.post('/initialize', { schema: { body: InitializeBody, response: { 201: Event } } }, async (request, reply) => {
+    requireAdmin(request.caller);
+    const body = request.body;
+    const event = await service.openEvent(
+      {
+        id: oneOf<string>(body, ['id', 'eventId'], false),
+        name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
+        totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
+        venue: body.venue || null,
+        startsAt: body.date ?? null,
+      },
+      requestedBy(request, request.caller),
+    );
+    return reply.code(201).send(event);
+  });
+
+  app.post(
+    '/book',
+    {
+      schema: {
+        body: ShortBookingBody,
+        response: {
+          201: Type.Object({ status: Type.Union([Type.Literal('booked'), Type.Literal('waitlisted')]), booking: Booking }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, namedUser(request.body), auth);
+      const booking = await service.book(request.body.eventId, userId, requestedBy(request, request.caller));
+      return reply.code(201).send({ status: booking.status === 'confirmed' ? 'booked' : 'waitlisted', booking });
+    },
+  );
+
+  app.post('/cancel', { schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } }, async (request) => {
+    const userId = bookingUser(request.caller, namedUser(request.body), auth);
+    return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller));
+  });
+
+  app.get('/status/:eventId', { schema: { params: EventParams, response: { 200: EventStatus } } }, async (request) => {
+    const event = await service.getEvent(request.params.eventId);
+    return {
+      eventId: event.id,
+      name: event.name,
+      totalTickets: event.totalTickets,
+      availableTickets: event.availableTickets,
+      bookedCount: event.bookedCount,
+      waitingListCount: event.waitlistCount,
+    };
+  });
+
+  app.get('/status/:eventId/:userId', { schema: { params: BookingParams, response: { 200: BookingEnvelope } } }, async (request) => {
+    requireBookingReader(request.caller, request.params.userId, auth);
+    return { booking: await service.getBooking(request.params.eventId, request.params.userId) };
+  });
+};

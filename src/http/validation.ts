@@ -1,0 +1,29 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { Ajv, type Options } from 'ajv';
+import addFormats from 'ajv-formats';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function createAjv(options: Options): Ajv {
+  const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
+  addFormats.default(ajv);
+  ajv.addFormat('iso-instant', (text: string) => ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text)));
+  return ajv;
+}
+
+// Bodies are JSON and must carry the right types ("5" is not a ticket count); query strings and
+// path segments are text by nature and are coerced.
+const bodyAjv = createAjv({ coerceTypes: false });
+const urlAjv = createAjv({ coerceTypes: 'array' });
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
+  (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+
+/** Trims the body's top-level strings before validation, so bounds apply to what is stored. */
+export function trimBodyStrings(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+  const record = body as Record<string, unknown>;
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string') record[key] = value.trim();
+  }
+}

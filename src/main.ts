@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { buildApp } from './http/app.js';
+import { serverOptions } from './server-options.js';
+import { BookingService } from './services/booking-service.js';
+import { openDatabase } from './store/db.js';
+import { migrateToLatest } from './store/migrate.js';
+import { SqlStore } from './store/sql-store.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readConfig(): Readonly<Config> {
+  try {
+    loadDotEnv();
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`boxoffice: invalid configuration: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function start(config: Readonly<Config>): Promise<void> {
+  const store = new SqlStore(openDatabase(config.database));
+  await migrateToLatest(store.db);
+  const service = new BookingService(store);
+  const app = await buildApp({
+    service,
+    store,
+    auth: config,
+    server: serverOptions(config),
+  });
+  if (config.adminPasswordGenerated) {
+    app.log.warn(
+      `ADMIN_PASSWORD is not set; the admin password for this run is ${config.adminPassword} (user "${config.adminUser}")`,
+    );
+  }
+  installShutdown(app, store);
+  await app.listen({ port: config.port, host: config.host });
+}
+
+function installShutdown(app: FastifyInstance, store: SqlStore): void {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+    const force = setTimeout(() => {
+      app.log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+start(readConfig()).catch((error: unknown) => {
+  process.stderr.write(`boxoffice: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

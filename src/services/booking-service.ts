@@ -1,0 +1,159 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditEntry, RequestedBy } from '../domain/audit.js';
+import { type BookingStatus, type BookingView, toBookingView } from '../domain/booking.js';
+import {
+  type CommandOutcome,
+  type EventCommand,
+  type Succeeded,
+  decide,
+  waitlistHeadNeeded,
+} from '../domain/decide.js';
+import { DomainError } from '../domain/errors.js';
+import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
+import { openEvent } from '../domain/open-event.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { BoxofficeStore, EventCursor } from './ports.js';
+
+export interface OpenEventInput extends Omit<NewEvent, 'id'> {
+  id?: string;
+}
+
+export interface Page {
+  cursor?: string;
+  limit: number;
+}
+
+export interface CancelResult {
+  booking: BookingView;
+  promoted: BookingView | null;
+}
+
+export interface ServiceOptions {
+  now?: () => string;
+}
+
+function eventNotFound(eventId: string): DomainError {
+  return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
+}
+
+function isEventCursor(value: unknown): value is [string, string] {
+  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
+}
+
+function isQueueCursor(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** Unwraps a successful outcome of the expected kind, or throws its error. */
+function expect<K extends EventCommand['kind']>(outcome: CommandOutcome | undefined, kind: K): Succeeded<K> {
+  if (!outcome) throw new Error('a command got no outcome');
+  if (!outcome.ok) throw outcome.error;
+  if (outcome.kind !== kind) throw new Error(`expected a ${kind} outcome, got ${outcome.kind}`);
+  return outcome as Succeeded<K>;
+}
+
+/** The booking use-cases: load under the event's lock, decide, apply — one transaction a batch. */
+export class BookingService {
+  private readonly now: () => string;
+
+  constructor(
+    private readonly store: BoxofficeStore,
+    options: ServiceOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date().toISOString());
+  }
+
+  async openEvent(input: OpenEventInput, by: RequestedBy): Promise<EventView> {
+    const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;
+    return this.store.transaction(async (tx) => {
+      const opened = openEvent({ ...input, id }, by, this.now());
+      await tx.createEvent(opened);
+      return toEventView(opened.event);
+    });
+  }
+
+  async getEvent(eventId: string): Promise<EventView> {
+    return toEventView(await this.requireEvent(eventId));
+  }
+
+  async listEvents(page: Page): Promise<{ events: EventView[]; nextCursor: string | null }> {
+    const after = page.cursor === undefined ? null : decodeCursor(page.cursor, isEventCursor);
+    const cursor: EventCursor | null = after ? { createdAt: after[0], id: after[1] } : null;
+    const rows = await this.store.listEvents(cursor, page.limit + 1);
+    const events = rows.slice(0, page.limit);
+    const last = events.at(-1);
+    return {
+      events: events.map(toEventView),
+      nextCursor: rows.length > page.limit && last ? encodeCursor([last.createdAt, last.id]) : null,
+    };
+  }
+
+  async updateEvent(eventId: string, patch: EventPatch, by: RequestedBy): Promise<EventView> {
+    const [outcome] = await this.runBatch(eventId, [{ kind: 'update', patch, by }]);
+    return toEventView(expect(outcome, 'update').event);
+  }
+
+  async book(eventId: string, userId: string, by: RequestedBy): Promise<BookingView> {
+    const [outcome] = await this.runBatch(eventId, [{ kind: 'book', userId, bookingId: randomUUID(), by }]);
+    return expect(outcome, 'book').booking;
+  }
+
+  async cancel(eventId: string, userId: string, by: RequestedBy): Promise<CancelResult> {
+    const [outcome] = await this.runBatch(eventId, [{ kind: 'cancel', userId, by }]);
+    const { booking, promoted } = expect(outcome, 'cancel');
+    return { booking, promoted };
+  }
+
+  /** The user's latest booking for the event, active or not. */
+  async getBooking(eventId: string, userId: string): Promise<BookingView> {
+    await this.requireEvent(eventId);
+    const placed = await this.store.latestBooking(eventId, userId);
+    if (!placed) throw new DomainError('BOOKING_NOT_FOUND', `User ${userId} has no booking for this event.`);
+    return toBookingView(placed.booking, placed.position);
+  }
+
+  async listBookings(
+    eventId: string,
+    status: BookingStatus | null,
+    page: Page,
+  ): Promise<{ bookings: BookingView[]; nextCursor: string | null }> {
+    const afterQueueNo = page.cursor === undefined ? null : decodeCursor(page.cursor, isQueueCursor);
+    await this.requireEvent(eventId);
+    const rows = await this.store.listBookings(eventId, { status, afterQueueNo, limit: page.limit + 1 });
+    const bookings = rows.slice(0, page.limit);
+    const last = bookings.at(-1);
+    return {
+      bookings: bookings.map(({ booking, position }) => toBookingView(booking, position)),
+      nextCursor: rows.length > page.limit && last ? encodeCursor(last.booking.queueNo) : null,
+    };
+  }
+
+  async listAudit(eventId: string, afterSeq: number, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {
+    await this.requireEvent(eventId);
+    const rows = await this.store.listAudit(eventId, afterSeq, limit + 1);
+    const entries = rows.slice(0, limit);
+    return { entries, next: rows.length > limit ? (entries.at(-1)?.seq ?? null) : null };
+  }
+
+  /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
+  async runBatch(eventId: string, commands: readonly EventCommand[]): Promise<CommandOutcome[]> {
+    const userIds = [...new Set(commands.flatMap((command) => ('userId' in command ? [command.userId] : [])))];
+    return this.store.transaction(async (tx) => {
+      const state = await tx.lockEventState(eventId, {
+        userIds,
+        waitlistDepth: (event) => waitlistHeadNeeded(commands, event.waitlistCount),
+      });
+      if (!state) return commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const);
+      // Taken under the lock, so timestamps follow commit order.
+      const { outcomes, changes } = decide(state, commands, this.now());
+      await tx.applyChanges(changes);
+      return outcomes;
+    });
+  }
+
+  private async requireEvent(eventId: string): Promise<EventRecord> {
+    const event = await this.store.findEvent(eventId);
+    if (!event) throw eventNotFound(eventId);
+    return event;
+  }
+}

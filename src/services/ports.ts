@@ -1,0 +1,50 @@
+import type { AuditEntry } from '../domain/audit.js';
+import type { Booking, BookingStatus } from '../domain/booking.js';
+import type { EventChanges, EventState } from '../domain/decide.js';
+import type { EventRecord } from '../domain/event.js';
+import type { OpenedEvent } from '../domain/open-event.js';
+
+/** Which rows a batch of commands against one event must see. */
+export interface EventStateNeeds {
+  userIds: readonly string[];
+  /** How many waitlisted bookings to load from the head, once the locked event is known. */
+  waitlistDepth(event: EventRecord): number;
+}
+
+/** The writes a service may make inside one database transaction. */
+export interface EventTransaction {
+  /** Stores a new event and its audit entry; EVENT_EXISTS when the id is taken. */
+  createEvent(opened: OpenedEvent): Promise<void>;
+  /** Locks the event against concurrent writers and loads what the commands need; null if absent. */
+  lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null>;
+  applyChanges(changes: EventChanges): Promise<void>;
+}
+
+export interface EventCursor {
+  createdAt: string;
+  id: string;
+}
+
+export interface PlacedBooking {
+  booking: Booking;
+  /** 1-based waiting-list place while waitlisted, else null. */
+  position: number | null;
+}
+
+export interface BookingFilter {
+  status: BookingStatus | null;
+  afterQueueNo: number | null;
+  limit: number;
+}
+
+export interface BoxofficeStore {
+  /** One transaction, retried whole on transient conflicts; UNAVAILABLE when the database is out of reach. */
+  transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T>;
+  findEvent(id: string): Promise<EventRecord | null>;
+  listEvents(after: EventCursor | null, limit: number): Promise<EventRecord[]>;
+  latestBooking(eventId: string, userId: string): Promise<PlacedBooking | null>;
+  listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]>;
+  listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

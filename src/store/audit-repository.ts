@@ -1,0 +1,58 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { AuditAction, AuditDraft, AuditEntry } from '../domain/audit.js';
+import type { Db } from './dialect.js';
+import type { AuditLogTable } from './schema.js';
+
+// Nine columns a row: well under every engine's bound-parameter limit.
+const INSERT_CHUNK = 500;
+
+function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
+  return {
+    seq: Number(row.seq),
+    eventId: row.event_id,
+    action: row.action as AuditAction,
+    userId: row.user_id,
+    bookingId: row.booking_id,
+    actor: row.actor,
+    requestId: row.request_id,
+    at: row.at,
+    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+  };
+}
+
+function toRow(draft: AuditDraft): Insertable<AuditLogTable> {
+  return {
+    event_id: draft.eventId,
+    action: draft.action,
+    user_id: draft.userId,
+    booking_id: draft.bookingId,
+    actor: draft.actor,
+    request_id: draft.requestId,
+    at: draft.at,
+    data: draft.data === null ? null : JSON.stringify(draft.data),
+  };
+}
+
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Appends in the given order; the database's sequence numbers them. */
+  async append(drafts: readonly AuditDraft[]): Promise<void> {
+    for (let start = 0; start < drafts.length; start += INSERT_CHUNK) {
+      await this.db.insertInto('audit_log').values(drafts.slice(start, start + INSERT_CHUNK).map(toRow)).execute();
+    }
+  }
+
+  /** Entries of one event after `afterSeq`, oldest first. */
+  async list(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('event_id', '=', eventId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toEntry);
+  }
+}

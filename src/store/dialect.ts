@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseConfig, DatabaseEngine } from '../config.js';
+import type { BoxofficeSchema } from './schema.js';
+
+export type Db = Kysely<BoxofficeSchema>;
+
+/**
+ * What differs between the engines, in one object per engine; repositories ask it,
+ * they never test the engine's name.
+ */
+export interface Dialect {
+  engine: DatabaseEngine;
+  /** SELECT … FOR UPDATE exists; SQLite instead takes the one write lock at BEGIN IMMEDIATE. */
+  rowLocks: boolean;
+  /** INSERT … RETURNING exists. */
+  supportsReturning: boolean;
+  /** Runs `work` in one transaction that sees every commit made before its locks were granted. */
+  transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T>;
+  /** A unique or primary-key constraint refused the write. */
+  isUniqueViolation(error: unknown): boolean;
+  /** Lost a race inside the database (deadlock, serialization, busy): the whole transaction may be retried. */
+  isTransient(error: unknown): boolean;
+  /** The database cannot be reached or is refusing work: the caller should come back later. */
+  isUnavailable(error: unknown): boolean;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  dialect: Dialect;
+}
+
+export type DialectFactory = (config: DatabaseConfig) => OpenedDatabase;
+
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+export function errorCode(error: unknown): string | number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  if (typeof code === 'string' || typeof code === 'number') return code;
+  return typeof errno === 'number' ? errno : undefined;
+}
+
+export function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
+}

@@ -1,0 +1,49 @@
+import { Kysely, MysqlDialect } from 'kysely';
+import { createPool } from 'mysql2';
+import type { DatabaseConfig } from '../../config.js';
+import { type Db, type Dialect, type OpenedDatabase, errorCode, isNetworkError } from '../dialect.js';
+import type { BoxofficeSchema } from '../schema.js';
+
+const DUPLICATE_ENTRY = 1062;
+const TRANSIENT = new Set([1205, 1213]);
+const UNAVAILABLE = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'ER_STATEMENT_TIMEOUT',
+  'POOL_CLOSED',
+]);
+
+function errno(error: unknown): number | undefined {
+  const value = (error as { errno?: unknown } | null)?.errno;
+  return typeof value === 'number' ? value : undefined;
+}
+
+export function openMysql(config: DatabaseConfig): OpenedDatabase {
+  const pool = createPool({
+    uri: config.location,
+    connectionLimit: config.poolSize,
+    connectTimeout: 5_000,
+    timezone: 'Z',
+    supportBigNumbers: true,
+  });
+  const lockWaitSeconds = Math.max(1, Math.ceil(config.statementTimeoutMs / 1000));
+  pool.on('connection', (connection) => {
+    connection.query(`set session innodb_lock_wait_timeout = ${lockWaitSeconds}`);
+  });
+
+  const dialect: Dialect = {
+    engine: 'mysql',
+    rowLocks: true,
+    supportsReturning: false,
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
+      db.transaction().setIsolationLevel('read committed').execute(work),
+    isUniqueViolation: (error) => errno(error) === DUPLICATE_ENTRY,
+    isTransient: (error) => TRANSIENT.has(errno(error) ?? 0),
+    isUnavailable: (error) => isNetworkError(error) || UNAVAILABLE.has(String(errorCode(error))),
+  };
+  const db = new Kysely<BoxofficeSchema>({ dialect: new MysqlDialect({ pool }) });
+  return { db, dialect };
+}

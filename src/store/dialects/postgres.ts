@@ -1,0 +1,42 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../config.js';
+import { type Db, type Dialect, type OpenedDatabase, errorCode, isNetworkError } from '../dialect.js';
+import type { BoxofficeSchema } from '../schema.js';
+
+// https://www.postgresql.org/docs/current/errcodes-appendix.html
+const TRANSIENT = new Set(['40001', '40P01', '55P03']);
+const UNAVAILABLE_CLASSES = ['08', '53', '57'];
+
+export function openPostgres(config: DatabaseConfig): OpenedDatabase {
+  const pool = new pg.Pool({
+    connectionString: config.location,
+    max: config.poolSize,
+    connectionTimeoutMillis: 5_000,
+    statement_timeout: config.statementTimeoutMs,
+    lock_timeout: config.statementTimeoutMs,
+  });
+  // An idle client whose server went away emits here; the next checkout reconnects.
+  pool.on('error', () => {});
+
+  const dialect: Dialect = {
+    engine: 'postgres',
+    rowLocks: true,
+    supportsReturning: true,
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
+      db.transaction().setIsolationLevel('read committed').execute(work),
+    isUniqueViolation: (error) => errorCode(error) === '23505',
+    isTransient: (error) => TRANSIENT.has(String(errorCode(error))),
+    isUnavailable: (error) => {
+      const code = String(errorCode(error) ?? '');
+      if (UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
+      if (isNetworkError(error)) return true;
+      const message = error instanceof Error ? error.message : '';
+      return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(
+        message,
+      );
+    },
+  };
+  const db = new Kysely<BoxofficeSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect };
+}

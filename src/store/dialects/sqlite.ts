@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { DatabaseConfig } from '../../config.js';
+import { type Db, type Dialect, type OpenedDatabase, errorCode } from '../dialect.js';
+import type { BoxofficeSchema } from '../schema.js';
+
+function sqliteCode(error: unknown): string {
+  const code = errorCode(error);
+  return typeof code === 'string' ? code : '';
+}
+
+export function openSqlite(config: DatabaseConfig): OpenedDatabase {
+  if (config.location !== ':memory:') mkdirSync(dirname(config.location), { recursive: true });
+  const connection = new SQLite(config.location);
+  connection.pragma('journal_mode = WAL');
+  // FULL: the WAL is synced at every commit, so an acknowledged booking survives power loss.
+  connection.pragma('synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma(`busy_timeout = ${Math.floor(config.statementTimeoutMs)}`);
+
+  const dialect: Dialect = {
+    engine: 'sqlite',
+    rowLocks: false,
+    supportsReturning: true,
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
+      db.connection().execute(async (conn) => {
+        // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await work(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) await sql`rollback`.execute(conn);
+          throw error;
+        }
+      }),
+    isUniqueViolation: (error) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(sqliteCode(error)),
+    isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error)),
+    isUnavailable: (error) =>
+      /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOTADB|CORRUPT)/.test(sqliteCode(error)) ||
+      (error instanceof TypeError && /database connection is not open/i.test(error.message)),
+  };
+  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  return { db, dialect };
+}

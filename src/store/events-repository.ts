@@ -1,0 +1,79 @@
+import type { Selectable } from 'kysely';
+import type { EventRecord } from '../domain/event.js';
+import type { EventCursor } from '../services/ports.js';
+import type { Db, Dialect } from './dialect.js';
+import type { EventsTable } from './schema.js';
+
+function toEventRecord(row: Selectable<EventsTable>): EventRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    venue: row.venue,
+    startsAt: row.starts_at,
+    totalTickets: Number(row.total_tickets),
+    salesOpen: Number(row.sales_open) === 1,
+    bookedCount: Number(row.booked_count),
+    waitlistCount: Number(row.waitlist_count),
+    lastQueueNo: Number(row.last_queue_no),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toRow(event: EventRecord): Selectable<EventsTable> {
+  return {
+    id: event.id,
+    name: event.name,
+    venue: event.venue,
+    starts_at: event.startsAt,
+    total_tickets: event.totalTickets,
+    booked_count: event.bookedCount,
+    waitlist_count: event.waitlistCount,
+    last_queue_no: event.lastQueueNo,
+    sales_open: event.salesOpen ? 1 : 0,
+    created_at: event.createdAt,
+    updated_at: event.updatedAt,
+  };
+}
+
+export class EventsRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async insert(event: EventRecord): Promise<void> {
+    await this.db.insertInto('events').values(toRow(event)).execute();
+  }
+
+  async find(id: string): Promise<EventRecord | null> {
+    const row = await this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toEventRecord(row) : null;
+  }
+
+  /** Reads the event and holds its row lock until the transaction ends (SQLite: the file lock is held already). */
+  async lock(id: string): Promise<EventRecord | null> {
+    const query = this.db.selectFrom('events').selectAll().where('id', '=', id);
+    const row = await (this.dialect.rowLocks ? query.forUpdate() : query).executeTakeFirst();
+    return row ? toEventRecord(row) : null;
+  }
+
+  async save(event: EventRecord): Promise<void> {
+    const { id, created_at: _createdAt, ...changes } = toRow(event);
+    await this.db.updateTable('events').set(changes).where('id', '=', id).execute();
+  }
+
+  async list(after: EventCursor | null, limit: number): Promise<EventRecord[]> {
+    let query = this.db.selectFrom('events').selectAll();
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();
+    return rows.map(toEventRecord);
+  }
+}

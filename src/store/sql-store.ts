@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import type { AuditEntry } from '../domain/audit.js';
+import type { EventChanges, EventState } from '../domain/decide.js';
+import { DomainError } from '../domain/errors.js';
+import type { EventRecord } from '../domain/event.js';
+import type { OpenedEvent } from '../domain/open-event.js';
+import type {
+  BookingFilter,
+  BoxofficeStore,
+  EventCursor,
+  EventStateNeeds,
+  EventTransaction,
+  PlacedBooking,
+} from '../services/ports.js';
+import { AuditRepository } from './audit-repository.js';
+import { BookingsRepository } from './bookings-repository.js';
+import type { Db, Dialect, OpenedDatabase } from './dialect.js';
+import { EventsRepository } from './events-repository.js';
+
+const MAX_ATTEMPTS = 5;
+
+class SqlEventTransaction implements EventTransaction {
+  private readonly events: EventsRepository;
+  private readonly bookings: BookingsRepository;
+  private readonly audit: AuditRepository;
+
+  constructor(
+    trx: Db,
+    private readonly dialect: Dialect,
+  ) {
+    this.events = new EventsRepository(trx, dialect);
+    this.bookings = new BookingsRepository(trx);
+    this.audit = new AuditRepository(trx);
+  }
+
+  async createEvent({ event, audit }: OpenedEvent): Promise<void> {
+    try {
+      await this.events.insert(event);
+    } catch (error) {
+      if (this.dialect.isUniqueViolation(error)) {
+        throw new DomainError('EVENT_EXISTS', `An event with id "${event.id}" already exists.`);
+      }
+      throw error;
+    }
+    await this.audit.append([audit]);
+  }
+
+  async lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null> {
+    const event = await this.events.lock(eventId);
+    if (!event) return null;
+    const [activeBookings, waitlistHead] = await Promise.all([
+      this.bookings.activeForUsers(eventId, needs.userIds),
+      this.bookings.waitlistHead(eventId, needs.waitlistDepth(event)),
+    ]);
+    const headIds = new Set(waitlistHead.map((booking) => booking.id));
+    const positions = new Map<string, number>();
+    for (const booking of activeBookings) {
+      if (booking.status === 'waitlisted' && !headIds.has(booking.id)) {
+        positions.set(booking.id, await this.bookings.positionOf(eventId, booking.queueNo));
+      }
+    }
+    return { event, activeBookings, positions, waitlistHead };
+  }
+
+  async applyChanges(changes: EventChanges): Promise<void> {
+    // Cancellations free (event, user) before a re-booking by the same user takes it.
+    await this.bookings.updateMany(changes.updated);
+    await this.bookings.insertMany(changes.created);
+    if (changes.event) await this.events.save(changes.event);
+    await this.audit.append(changes.audit);
+  }
+}
+
+/** BoxofficeStore over Kysely, the same for every engine; the Dialect holds what differs. */
+export class SqlStore implements BoxofficeStore {
+  readonly db: Db;
+  private readonly dialect: Dialect;
+  private readonly events: EventsRepository;
+  private readonly bookings: BookingsRepository;
+  private readonly audit: AuditRepository;
+
+  constructor({ db, dialect }: OpenedDatabase) {
+    this.db = db;
+    this.dialect = dialect;
+    this.events = new EventsRepository(db, dialect);
+    this.bookings = new BookingsRepository(db);
+    this.audit = new AuditRepository(db);
+  }
+
+  get engine(): Dialect['engine'] {
+    return this.dialect.engine;
+  }
+
+  async transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dialect.transaction(this.db, (trx) => work(new SqlEventTransaction(trx, this.dialect)));
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && this.dialect.isTransient(error)) {
+          await sleep(Math.random() * 5 * 2 ** attempt);
+          continue;
+        }
+        throw this.translate(error);
+      }
+    }
+  }
+
+  findEvent(id: string): Promise<EventRecord | null> {
+    return this.read(() => this.events.find(id));
+  }
+
+  listEvents(after: EventCursor | null, limit: number): Promise<EventRecord[]> {
+    return this.read(() => this.events.list(after, limit));
+  }
+
+  latestBooking(eventId: string, userId: string): Promise<PlacedBooking | null> {
+    return this.read(async () => {
+      const booking = await this.bookings.latestForUser(eventId, userId);
+      if (!booking) return null;
+      const position = booking.status === 'waitlisted' ? await this.bookings.positionOf(eventId, booking.queueNo) : null;
+      return { booking, position };
+    });
+  }
+
+  listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {
+    return this.read(async () => {
+      const page = await this.bookings.list(eventId, filter);
+      const firstWaitlisted = page.find((booking) => booking.status === 'waitlisted');
+      // Pages run in FIFO order, so places count up from the first waitlisted booking on the page.
+      let position = firstWaitlisted ? await this.bookings.positionOf(eventId, firstWaitlisted.queueNo) : 0;
+      return page.map((booking) => ({ booking, position: booking.status === 'waitlisted' ? position++ : null }));
+    });
+  }
+
+  listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.read(() => this.audit.list(eventId, afterSeq, limit));
+  }
+
+  async ping(): Promise<void> {
+    await this.read(() => sql`select 1`.execute(this.db));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    if (error instanceof DomainError) return error;
+    if (this.dialect.isUnavailable(error)) {
+      return new DomainError('UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {}, {
+        cause: error,
+      });
+    }
+    return error;
+  }
+}
