@@ -45,6 +45,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // JSON in, JSON out: a text body is 415, not a string for the schema to puzzle over.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   app.decorateRequest('caller');
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import { BookingService } from '../../src/services/booking-service.js';
+import type { BoxofficeStore } from '../../src/services/ports.js';
+import { ENGINES } from '../helpers/engines.js';
+import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
+import { ADMIN_PASSWORD, ADMIN_USER, type TestApp, createTestApp } from '../helpers/test-app.js';
+
+const sqlite = ENGINES.find((engine) => engine.name === 'sqlite');
+if (!sqlite) throw new Error('the SQLite engine is always available');
+
+describe('HTTP protocol', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(sqlite);
+  });
+  afterAll(async () => t.close());
+
+  it('refuses a body over 16 KiB with 413 PAYLOAD_TOO_LARGE as problem+json', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: asAdmin({ 'content-type': 'application/json' }),
+      payload: JSON.stringify({ name: 'x', totalTickets: 1, venue: 'v'.repeat(17 * 1024) }),
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json().code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: asAdmin({ 'content-type': 'text/plain' }),
+      payload: 'name=x',
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it.each([
+    ['malformed JSON', '{"name":'],
+    ['a JSON array', '[1,2]'],
+    ['a JSON string', '"hello"'],
+    ['a prototype-poisoning key', '{"name":"x","totalTickets":1,"__proto__":{"admin":true}}'],
+  ])('answers %s with 400, not 500', async (_case, payload) => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: asAdmin({ 'content-type': 'application/json' }),
+      payload,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('VALIDATION_FAILED');
+  });
+
+  it('answers an unknown route with a problem+json 404', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    expect(response.statusCode).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('echoes a well-formed X-Request-Id and replaces a malformed one', async () => {
+    const kept = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-123' } });
+    expect(kept.headers['x-request-id']).toBe('trace-123');
+    const replaced = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id\twith junk' } });
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('puts the request id into problem bodies', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/events/missing', headers: { 'x-request-id': 'req-42' } });
+    expect(response.json().requestId).toBe('req-42');
+  });
+
+  it('rejects a non-Basic or malformed Authorization header with 401', async () => {
+    for (const authorization of ['Bearer abc', 'Basic !!!', `Basic ${Buffer.from(ADMIN_USER).toString('base64')}`]) {
+      const response = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization }, payload: { name: 'x', totalTickets: 1 } });
+      expect(response.statusCode).toBe(401);
+    }
+  });
+
+  it('answers /healthz and /readyz with 200 while the database is reachable', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready' });
+  });
+
+  it('reads events without credentials', async () => {
+    const event = await createEvent(t.app);
+    expect((await getEvent(t.app, event.id)).id).toBe(event.id);
+  });
+});
+
+describe('HTTP failures inside the server', () => {
+  const failingStore = (error: Error): BoxofficeStore =>
+    new Proxy({} as BoxofficeStore, {
+      get: () => async () => {
+        throw error;
+      },
+    });
+
+  async function appOver(store: BoxofficeStore) {
+    return buildApp({
+      service: new BookingService(store),
+      store,
+      auth: { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD, openBooking: false },
+    });
+  }
+
+  it('answers an unexpected error with 500 INTERNAL and no stack, SQL or message from inside', async () => {
+    const app = await appOver(failingStore(new Error('SELECT * FROM secret_table; at Object.<anonymous> (/src/x.ts:1:1)')));
+    const response = await app.inject({ method: 'GET', url: '/api/v1/events/any', headers: { 'x-request-id': 'boom-1' } });
+    expect(response.statusCode).toBe(500);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json()).toMatchObject({ code: 'INTERNAL', requestId: 'boom-1' });
+    expect(response.body).not.toMatch(/secret_table|SELECT|\.ts:|at Object/);
+    await app.close();
+  });
+
+  it('turns /readyz into 503 UNAVAILABLE with Retry-After when the database is unreachable', async () => {
+    const app = await appOver(failingStore(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(response.json().code).toBe('UNAVAILABLE');
+    await app.close();
+  });
+});
