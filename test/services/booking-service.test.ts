@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestedBy } from '../../src/domain/audit.js';
+import type { EventCommand } from '../../src/domain/decide.js';
+import { ENGINES } from '../helpers/engines.js';
+import { uniqueId } from '../helpers/factories.js';
+import { type TestApp, createTestApp } from '../helpers/test-app.js';
+
+const BY: RequestedBy = { actor: 'admin', requestId: 'batch-test' };
+
+describe.each(ENGINES)('BookingService batches on $name', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+  });
+  afterAll(async () => t.close());
+
+  const bookCommand = (userId: string): EventCommand => ({ kind: 'book', userId, bookingId: uniqueId('bk'), by: BY });
+  const cancelCommand = (userId: string): EventCommand => ({ kind: 'cancel', userId, by: BY });
+
+  it('applies a mixed batch in one transaction, each command with its own outcome', async () => {
+    const event = await t.service.openEvent({ name: 'Batch', venue: null, startsAt: null, totalTickets: 1 }, BY);
+    const outcomes = await t.service.runBatch(event.id, [
+      bookCommand('a'),
+      bookCommand('b'),
+      bookCommand('a'),
+      cancelCommand('a'),
+      bookCommand('c'),
+      cancelCommand('nobody'),
+    ]);
+    expect(outcomes.map((outcome) => (outcome.ok ? outcome.kind : outcome.error.code))).toEqual([
+      'book',
+      'book',
+      'ALREADY_BOOKED',
+      'cancel',
+      'book',
+      'BOOKING_NOT_FOUND',
+    ]);
+    const cancelled = outcomes[3];
+    expect(cancelled?.ok && cancelled.kind === 'cancel' && cancelled.promoted?.userId).toBe('b');
+    expect(await t.service.getEvent(event.id)).toMatchObject({ bookedCount: 1, waitlistCount: 1 });
+    expect(await t.service.getBooking(event.id, 'c')).toMatchObject({ status: 'waitlisted', position: 1 });
+
+    const { entries } = await t.service.listAudit(event.id, 0, 50);
+    expect(entries.map((entry) => `${entry.action}:${entry.userId ?? ''}`)).toEqual([
+      'event.created:',
+      'booking.confirmed:a',
+      'booking.waitlisted:b',
+      'booking.cancelled:a',
+      'booking.promoted:b',
+      'booking.waitlisted:c',
+    ]);
+  });
+
+  it('lets a user cancel and book again within one batch', async () => {
+    const event = await t.service.openEvent({ name: 'Again', venue: null, startsAt: null, totalTickets: 1 }, BY);
+    await t.service.book(event.id, 'a', BY);
+    const outcomes = await t.service.runBatch(event.id, [cancelCommand('a'), bookCommand('a')]);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(await t.service.getBooking(event.id, 'a')).toMatchObject({ status: 'confirmed' });
+    const { bookings } = await t.service.listBookings(event.id, null, { limit: 10 });
+    expect(bookings.map((booking) => booking.status)).toEqual(['cancelled', 'confirmed']);
+  });
+
+  it('answers EVENT_NOT_FOUND for every command of a batch against an unknown event', async () => {
+    const outcomes = await t.service.runBatch(uniqueId('none'), [bookCommand('a'), cancelCommand('b')]);
+    expect(outcomes.map((outcome) => !outcome.ok && outcome.error.code)).toEqual(['EVENT_NOT_FOUND', 'EVENT_NOT_FOUND']);
+  });
+
+  it('keeps the database constraint as a last line: a second active booking cannot be stored', async () => {
+    const event = await t.service.openEvent({ name: 'Guard', venue: null, startsAt: null, totalTickets: 5 }, BY);
+    const booking = await t.service.book(event.id, 'dup', BY);
+    await expect(
+      t.store.transaction(async (tx) =>
+        tx.applyChanges({
+          event: null,
+          created: [
+            {
+              id: uniqueId('forged'),
+              eventId: event.id,
+              userId: 'dup',
+              status: 'confirmed',
+              queueNo: 999,
+              createdAt: booking.createdAt,
+              updatedAt: booking.createdAt,
+              confirmedAt: booking.createdAt,
+              cancelledAt: null,
+            },
+          ],
+          updated: [],
+          audit: [],
+        }),
+      ),
+    ).rejects.toThrow();
+    expect(await t.service.getEvent(event.id)).toMatchObject({ bookedCount: 1 });
+  });
+});
