@@ -155,7 +155,8 @@ export class SqlStore implements BoxofficeStore {
 
   private translate(error: unknown): unknown {
     if (error instanceof DomainError) return error;
-    if (this.dialect.isUnavailable(error)) {
+    // A conflict that outlived every retry means overload: the client should come back, not see a 500.
+    if (this.dialect.isUnavailable(error) || this.dialect.isTransient(error)) {
       return new DomainError('UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {}, {
         cause: error,
       });

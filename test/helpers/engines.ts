@@ -23,7 +23,8 @@ function uniqueName(): string {
   return `bo_test_${randomBytes(6).toString('hex')}`;
 }
 
-const sqlite: TestEngine = {
+/** Always available: every machine has SQLite. */
+export const SQLITE: TestEngine = {
   name: 'sqlite',
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'boxoffice-test-'));
@@ -82,7 +83,7 @@ function mysqlEngine(adminUrl: string): TestEngine {
 
 /** SQLite always; PostgreSQL and MySQL when TEST_POSTGRES_URL / TEST_MYSQL_URL name a server. */
 export const ENGINES: readonly TestEngine[] = [
-  sqlite,
+  SQLITE,
   ...(process.env.TEST_POSTGRES_URL ? [postgres(process.env.TEST_POSTGRES_URL)] : []),
   ...(process.env.TEST_MYSQL_URL ? [mysqlEngine(process.env.TEST_MYSQL_URL)] : []),
 ];

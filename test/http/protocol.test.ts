@@ -2,17 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { BookingService } from '../../src/services/booking-service.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
-import { ENGINES } from '../helpers/engines.js';
+import { SQLITE } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
 import { ADMIN_PASSWORD, ADMIN_USER, type TestApp, createTestApp } from '../helpers/test-app.js';
-
-const sqlite = ENGINES.find((engine) => engine.name === 'sqlite');
-if (!sqlite) throw new Error('the SQLite engine is always available');
 
 describe('HTTP protocol', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp(sqlite);
+    t = await createTestApp(SQLITE);
   });
   afterAll(async () => t.close());
 

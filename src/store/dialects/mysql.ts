@@ -29,9 +29,13 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     timezone: 'Z',
     supportBigNumbers: true,
   });
-  const lockWaitSeconds = Math.max(1, Math.ceil(config.statementTimeoutMs / 1000));
+  const seconds = Math.max(1, Math.ceil(config.statementTimeoutMs / 1000));
   pool.on('connection', (connection) => {
-    connection.query(`set session innodb_lock_wait_timeout = ${lockWaitSeconds}`);
+    connection.query(`set session innodb_lock_wait_timeout = ${seconds}`, () => {});
+    // MariaDB limits every statement; MySQL names its (SELECT-only) limit differently, in ms.
+    connection.query(`set session max_statement_time = ${seconds}`, (error) => {
+      if (error) connection.query(`set session max_execution_time = ${seconds * 1000}`, () => {});
+    });
   });
 
   const dialect: Dialect = {

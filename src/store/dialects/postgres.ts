@@ -16,8 +16,10 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     statement_timeout: config.statementTimeoutMs,
     lock_timeout: config.statementTimeoutMs,
   });
-  // An idle client whose server went away emits here; the next checkout reconnects.
+  // A client whose server went away emits 'error'; the query it was running rejects on its own, and
+  // without a listener the event would crash the process. Idle ones are dropped by the pool.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
 
   const dialect: Dialect = {
     engine: 'postgres',
