@@ -25,6 +25,8 @@ export interface Config {
   rateLimit: { max: number; windowMs: number };
   redisUrl: string | null;
   workers: number;
+  /** Group commit: concurrent commands for one event share one transaction. */
+  batch: { maxSize: number; maxQueue: number };
 }
 
 /** A configuration value that stops the start; the message names the variable. */
@@ -187,6 +189,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     workers: integer(env, 'WORKERS', 1, 1, 64),
+    batch: {
+      maxSize: integer(env, 'BATCH_MAX_SIZE', 256, 1, 10_000),
+      maxQueue: integer(env, 'BATCH_MAX_QUEUE', 10_000, 1, 1_000_000),
+    },
   };
   if (config.workers > 1 && config.database.engine === 'sqlite') {
     throw new ConfigError(

@@ -44,7 +44,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   const store = new SqlStore(openDatabase(config.database));
   if (cluster.isPrimary) await migrateToLatest(store.db);
   const app = await buildApp({
-    service: new BookingService(store),
+    service: new BookingService(store, { batch: config.batch }),
     store,
     auth: config,
     server: serverOptions(config),

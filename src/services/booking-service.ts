@@ -30,6 +30,8 @@ export interface CancelResult {
 
 export interface ServiceOptions {
   now?: () => string;
+  /** Group commit bounds; BATCH_MAX_SIZE=1 gives one transaction per command. */
+  batch?: { maxSize: number; maxQueue: number };
 }
 
 function eventNotFound(eventId: string): DomainError {
