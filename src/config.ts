@@ -19,10 +19,13 @@ export interface Config {
   adminPassword: string;
   /** True when ADMIN_PASSWORD was unset and the password above was made for this run. */
   adminPasswordGenerated: boolean;
-  authSecret: string | null;
+  authSecret: string;
+  /** True when AUTH_SECRET was unset (development): tokens die with the process. */
+  authSecretGenerated: boolean;
   tokenTtlMs: number;
   openBooking: boolean;
-  rateLimit: { max: number; windowMs: number };
+  /** `max` requests per client per window; 0 turns limiting off. `authMax` bounds sign-up and sign-in per IP. */
+  rateLimit: { max: number; windowMs: number; authMax: number };
   redisUrl: string | null;
   workers: number;
   /** Group commit: concurrent commands for one event share one transaction. */
@@ -180,12 +183,14 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminUser,
     adminPassword: adminPassword || randomBytes(18).toString('base64url'),
     adminPasswordGenerated: !adminPassword,
-    authSecret,
+    authSecret: authSecret ?? randomBytes(32).toString('base64url'),
+    authSecretGenerated: authSecret === null,
     tokenTtlMs: duration(env, 'TOKEN_TTL', 3_600_000),
     openBooking: boolean(env, 'OPEN_BOOKING', false),
     rateLimit: {
       max: integer(env, 'RATE_LIMIT_MAX', 300, 0, 1_000_000_000),
       windowMs: duration(env, 'RATE_LIMIT_WINDOW', 60_000),
+      authMax: integer(env, 'AUTH_RATE_LIMIT_MAX', 30, 1, 1_000_000),
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     workers: integer(env, 'WORKERS', 1, 1, 64),

@@ -1,14 +1,19 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { serverOptions } from './server-options.js';
+import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
+import { constantTimeEqual } from './services/constant-time.js';
+import { TokenIssuer } from './services/token-issuer.js';
 import { openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
 import { SqlStore } from './store/sql-store.js';
+import { SqlUserStore } from './store/sql-user-store.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -25,9 +30,13 @@ function readConfig(): Readonly<Config> {
   }
 }
 
-function announceGeneratedPassword(config: Readonly<Config>, log: { warn(message: string): void }): void {
-  if (!config.adminPasswordGenerated) return;
-  log.warn(`ADMIN_PASSWORD is not set; the admin password for this run is ${config.adminPassword} (user "${config.adminUser}")`);
+function announceGeneratedSecrets(config: Readonly<Config>, log: { warn(message: string): void }): void {
+  if (config.adminPasswordGenerated) {
+    log.warn(`ADMIN_PASSWORD is not set; the admin password for this run is ${config.adminPassword} (user "${config.adminUser}")`);
+  }
+  if (config.authSecretGenerated) {
+    log.warn('AUTH_SECRET is not set; using a random one, so every token dies with this process');
+  }
 }
 
 async function migrate(config: Readonly<Config>): Promise<void> {
@@ -41,20 +50,33 @@ async function migrate(config: Readonly<Config>): Promise<void> {
 
 /** One app process: database, service, HTTP server, graceful shutdown. */
 async function serve(config: Readonly<Config>): Promise<void> {
-  const store = new SqlStore(openDatabase(config.database));
+  const database = openDatabase(config.database);
+  const store = new SqlStore(database);
   if (cluster.isPrimary) await migrateToLatest(store.db);
+  const tokens = new TokenIssuer(config.authSecret, config.tokenTtlMs);
+  // Rate limiting fails open while Redis is away: bookings matter more than counters.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 })
+    : null;
+  redis?.on('error', () => {});
   const app = await buildApp({
     service: new BookingService(store, { batch: config.batch }),
+    accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
     store,
-    auth: config,
+    auth: { ...config, tokens },
+    rateLimit: config.rateLimit,
+    redis,
     server: serverOptions(config),
   });
-  if (cluster.isPrimary) announceGeneratedPassword(config, app.log);
-  installShutdown(app, store);
+  if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
+  installShutdown(app, async () => {
+    await store.close();
+    await redis?.quit();
+  });
   await app.listen({ port: config.port, host: config.host });
 }
 
-function installShutdown(app: FastifyInstance, store: SqlStore): void {
+function installShutdown(app: FastifyInstance, closeResources: () => Promise<void>): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -66,7 +88,7 @@ function installShutdown(app: FastifyInstance, store: SqlStore): void {
     }, SHUTDOWN_GRACE_MS).unref();
     app
       .close()
-      .then(() => store.close())
+      .then(closeResources)
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');
@@ -83,7 +105,7 @@ async function main(): Promise<void> {
     // Migrate once, before any worker opens the schema.
     await migrate(config);
     const log = pino({ level: config.logLevel });
-    announceGeneratedPassword(config, log);
+    announceGeneratedSecrets(config, log);
     runPrimary(config, log);
     return;
   }

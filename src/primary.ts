@@ -11,8 +11,8 @@ const SHUTDOWN_GRACE_MS = 15_000;
  */
 export function runPrimary(config: Readonly<Config>, log: Logger): void {
   let stopping = false;
-  // Every worker must accept the same admin password, also a generated one.
-  const env = { ADMIN_PASSWORD: config.adminPassword };
+  // Every worker must accept the same admin password and tokens, also generated ones.
+  const env = { ADMIN_PASSWORD: config.adminPassword, AUTH_SECRET: config.authSecret };
   const fork = (): Worker => cluster.fork(env);
 
   cluster.on('exit', (worker, code, signal) => {

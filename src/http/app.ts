@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
-import { type AuthOptions, type Caller, identify } from './auth.js';
+import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
 import { registerErrorHandling } from './errors.js';
+import { registerRateLimit } from './rate-limit.js';
+import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { eventRoutes } from './routes/events.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -15,12 +20,20 @@ declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
   }
+  interface FastifyContextConfig {
+    /** The route reads credentials itself (sign-up, sign-in); the caller stays anonymous. */
+    signIn?: boolean;
+  }
 }
 
 export interface AppDependencies {
   service: BookingService;
+  accounts: AccountService;
   store: Pick<BoxofficeStore, 'ping'>;
   auth: AuthOptions;
+  /** max 0 turns rate limiting off. */
+  rateLimit: { max: number; windowMs: number; authMax: number };
+  redis?: Redis | null;
   /** Logger and socket options of the real server; tests leave them out. */
   server?: FastifyServerOptions;
 }
@@ -49,17 +62,47 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   app.decorateRequest('caller');
+  // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    request.caller = { kind: 'anonymous' };
-    request.caller = identify(request.headers.authorization, deps.auth);
+    request.caller = request.routeOptions.config.signIn
+      ? { kind: 'anonymous' }
+      : await identify(request.headers.authorization, deps.auth);
   });
-  app.addHook('preValidation', async (request) => trimBodyStrings(request.body));
+  app.addHook('preValidation', async (request) => {
+    refuseRejected(request.caller);
+    request.body ??= {};
+    trimBodyStrings(request.body);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // Served over plain HTTP on 127.0.0.1 by default: upgrading sub-requests to https would break the page.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  const limited = deps.rateLimit.max > 0;
+  if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
 
   await app.register(operationsRoutes, { store: deps.store });
   await app.register(shortApiRoutes, { service: deps.service, auth: deps.auth });
   await app.register(
     async (api) => {
+      await api.register(accountRoutes, {
+        accounts: deps.accounts,
+        authRateLimit: limited ? { max: deps.rateLimit.authMax, timeWindow: deps.rateLimit.windowMs } : false,
+      });
       await api.register(eventRoutes, { service: deps.service });
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
     },

@@ -1,44 +1,63 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { RequestedBy } from '../domain/audit.js';
 import { DomainError } from '../domain/errors.js';
+import { constantTimeEqual } from '../services/constant-time.js';
+import type { TokenIssuer } from '../services/token-issuer.js';
 
-export type Caller = { kind: 'admin' } | { kind: 'user'; userId: string } | { kind: 'anonymous' };
+export type Caller =
+  | { kind: 'admin' }
+  | { kind: 'user'; userId: string }
+  | { kind: 'anonymous' }
+  /** Credentials were sent but are wrong; answered 401 after rate limiting has counted the attempt. */
+  | { kind: 'rejected'; reason: string };
 
 export interface AuthOptions {
   adminUser: string;
   adminPassword: string;
   openBooking: boolean;
+  tokens: TokenIssuer;
 }
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+export interface BasicCredentials {
+  login: string;
+  password: string;
 }
 
-/** Equal-length digests make the comparison constant-time whatever the input lengths. */
-function safeEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
+/** The user:password pair of a Basic Authorization header, or null when it is not one. */
+export function basicCredentials(authorization: string | undefined): BasicCredentials | null {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-function unauthorized(message: string): DomainError {
+/** Who is calling, from the Authorization header. */
+export async function identify(authorization: string | undefined, options: AuthOptions): Promise<Caller> {
+  const header = authorization?.trim() ?? '';
+  if (header === '') return { kind: 'anonymous' };
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer?.[1]) {
+    const claims = await options.tokens.verify(bearer[1]);
+    if (!claims) return { kind: 'rejected', reason: 'The bearer token is invalid or has expired; sign in again.' };
+    return claims.role === 'admin' ? { kind: 'admin' } : { kind: 'user', userId: claims.userId };
+  }
+  const basic = basicCredentials(header);
+  if (basic) {
+    const matches = [constantTimeEqual(basic.login, options.adminUser), constantTimeEqual(basic.password, options.adminPassword)];
+    if (matches.every(Boolean)) return { kind: 'admin' };
+    return { kind: 'rejected', reason: 'The admin user name or password is wrong.' };
+  }
+  return { kind: 'rejected', reason: 'Send a bearer token, or admin credentials with HTTP Basic.' };
+}
+
+export function unauthorized(message: string): DomainError {
   return new DomainError('UNAUTHORIZED', message);
 }
 
-/** Who is calling, from the Authorization header; wrong credentials are a 401, never anonymous. */
-export function identify(authorization: string | undefined, options: AuthOptions): Caller {
-  if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
-  const [scheme = '', credentials = ''] = authorization.trim().split(/\s+/, 2);
-  if (scheme.toLowerCase() !== 'basic') {
-    throw unauthorized('Use HTTP Basic credentials for this server.');
-  }
-  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const user = colon >= 0 ? decoded.slice(0, colon) : '';
-  const password = colon >= 0 ? decoded.slice(colon + 1) : '';
-  const userMatches = safeEqual(user, options.adminUser);
-  const passwordMatches = safeEqual(password, options.adminPassword);
-  if (colon < 0 || !userMatches || !passwordMatches) throw unauthorized('The user name or password is wrong.');
-  return { kind: 'admin' };
+/** Throws the 401 of a caller whose credentials were refused. */
+export function refuseRejected(caller: Caller): void {
+  if (caller.kind === 'rejected') throw unauthorized(caller.reason);
 }
 
 export function requestedBy(request: FastifyRequest, caller: Caller): RequestedBy {
@@ -48,8 +67,8 @@ export function requestedBy(request: FastifyRequest, caller: Caller): RequestedB
 
 export function requireAdmin(caller: Caller): void {
   if (caller.kind === 'admin') return;
-  if (caller.kind === 'anonymous') throw unauthorized('This needs admin credentials.');
-  throw new DomainError('FORBIDDEN', 'Only the admin may do this.');
+  if (caller.kind === 'user') throw new DomainError('FORBIDDEN', 'Only the admin may do this.');
+  throw unauthorized('This needs admin credentials.');
 }
 
 function forOtherUser(userId: string): DomainError {
@@ -65,8 +84,8 @@ export function bookingUser(caller: Caller, named: string | undefined, options: 
     if (named !== undefined && named !== caller.userId) throw forOtherUser(named);
     return caller.userId;
   }
-  if (caller.kind === 'anonymous' && !options.openBooking) {
-    throw unauthorized('Booking and cancelling need credentials.');
+  if (caller.kind !== 'admin' && !options.openBooking) {
+    throw unauthorized('Booking and cancelling need you to sign in.');
   }
   if (named === undefined) {
     throw new DomainError('VALIDATION_FAILED', 'Name the user: give userId or userEmail.', {
@@ -83,5 +102,5 @@ export function requireBookingReader(caller: Caller, userId: string, options: Au
     if (caller.userId !== userId) throw forOtherUser(userId);
     return;
   }
-  if (!options.openBooking) throw unauthorized('Reading a booking needs credentials.');
+  if (!options.openBooking) throw unauthorized('Reading a booking needs you to sign in.');
 }

@@ -45,7 +45,7 @@ const TITLES: Record<ErrorCode, string> = {
 };
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
-export const WWW_AUTHENTICATE = 'Basic realm="boxoffice", charset="UTF-8"';
+export const WWW_AUTHENTICATE = 'Bearer realm="boxoffice", Basic realm="boxoffice", charset="UTF-8"';
 const RETRY_AFTER_SECONDS = '2';
 
 export interface ProblemBody {

@@ -158,3 +158,34 @@ export const BookingEnvelope = Type.Object({ booking: Booking });
 export const CancelEnvelope = Type.Object({ booking: Booking, promoted: Nullable(Booking) });
 
 export type BookingBodyInput = Static<typeof BookingBody>;
+
+export const Password = Type.String({ minLength: 10, maxLength: 1024, description: 'At least 10 characters; never trimmed.' });
+
+export const RegisterBody = Type.Object(
+  { email: UserEmail, password: Password, name: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: false },
+);
+
+export const TokenBody = Type.Object(
+  {
+    email: Type.Optional(Type.String({ minLength: 1, maxLength: USER_ID_MAX, description: 'E-mail address, or the admin user name.' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Nullable(Type.String()),
+  role: OneOf(['admin', 'user'] as const),
+  createdAt: Timestamp,
+});
+
+export const TokenGrant = Type.Object({
+  token: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the token expires.' }),
+  userId: Type.String(),
+  role: OneOf(['admin', 'user'] as const),
+});

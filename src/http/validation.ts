@@ -19,11 +19,14 @@ const urlAjv = createAjv({ coerceTypes: 'array' });
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
 
+// A password is exactly what its owner typed.
+const UNTRIMMED = new Set(['password']);
+
 /** Trims the body's top-level strings before validation, so bounds apply to what is stored. */
 export function trimBodyStrings(body: unknown): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
   const record = body as Record<string, unknown>;
   for (const [key, value] of Object.entries(record)) {
-    if (typeof value === 'string') record[key] = value.trim();
+    if (typeof value === 'string' && !UNTRIMMED.has(key)) record[key] = value.trim();
   }
 }

@@ -41,8 +41,17 @@ export interface AuditLogTable {
   data: string | null;
 }
 
+export interface UsersTable {
+  /** The e-mail address, lower-cased. */
+  id: string;
+  name: string | null;
+  password_hash: string;
+  created_at: string;
+}
+
 export interface BoxofficeSchema {
   events: EventsTable;
   bookings: BookingsTable;
   audit_log: AuditLogTable;
+  users: UsersTable;
 }

@@ -1,43 +1,81 @@
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/http/app.js';
+import { AccountService } from '../../src/services/account-service.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import { constantTimeEqual } from '../../src/services/constant-time.js';
+import type { BoxofficeStore } from '../../src/services/ports.js';
+import { TokenIssuer } from '../../src/services/token-issuer.js';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
+import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import type { TestEngine } from './engines.js';
 
 export const ADMIN_USER = 'admin';
 export const ADMIN_PASSWORD = 'test-admin-password';
 export const ADMIN_AUTH = `Basic ${Buffer.from(`${ADMIN_USER}:${ADMIN_PASSWORD}`).toString('base64')}`;
-
-export interface TestApp {
-  app: FastifyInstance;
-  store: SqlStore;
-  service: BookingService;
-  close(): Promise<void>;
-}
+export const AUTH_SECRET = 'test-auth-secret-that-is-long-enough-0123456789';
 
 export interface TestAppOptions {
   openBooking?: boolean;
+  /** Requests per client per window; 0 (the default in tests) turns rate limiting off. */
+  rateLimitMax?: number;
+  authRateLimitMax?: number;
+  rateLimitWindowMs?: number;
+  tokenTtlMs?: number;
+  redis?: Redis;
+}
+
+export interface AppOverStore {
+  app: FastifyInstance;
+  service: BookingService;
+  accounts: AccountService;
+  tokens: TokenIssuer;
+}
+
+/** The real HTTP app, wired as main.ts wires it, over the given stores. */
+export async function buildAppOver(
+  store: BoxofficeStore,
+  users: ConstructorParameters<typeof AccountService>[0],
+  options: TestAppOptions = {},
+): Promise<AppOverStore> {
+  const tokens = new TokenIssuer(AUTH_SECRET, options.tokenTtlMs ?? 3_600_000);
+  const admin = { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD };
+  const service = new BookingService(store);
+  const accounts = new AccountService(users, tokens, admin, constantTimeEqual);
+  const app = await buildApp({
+    service,
+    accounts,
+    store,
+    auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
+    rateLimit: {
+      max: options.rateLimitMax ?? 0,
+      windowMs: options.rateLimitWindowMs ?? 60_000,
+      authMax: options.authRateLimitMax ?? 30,
+    },
+    redis: options.redis ?? null,
+  });
+  return { app, service, accounts, tokens };
+}
+
+export interface TestApp extends AppOverStore {
+  store: SqlStore;
+  close(): Promise<void>;
 }
 
 /** The real app on a fresh, migrated database of the given engine. */
 export async function createTestApp(engine: TestEngine, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await engine.create();
-  const store = new SqlStore(openDatabase(database.config));
+  const opened = openDatabase(database.config);
+  const store = new SqlStore(opened);
   await migrateToLatest(store.db);
-  const service = new BookingService(store);
-  const app = await buildApp({
-    service,
-    store,
-    auth: { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD, openBooking: options.openBooking ?? false },
-  });
+  const built = await buildAppOver(store, new SqlUserStore(opened), options);
   return {
-    app,
+    ...built,
     store,
-    service,
     close: async () => {
-      await app.close();
+      await built.app.close();
       await store.close();
       await database.drop();
     },

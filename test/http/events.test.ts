@@ -84,7 +84,7 @@ describe.each(ENGINES)('events on $name', (engine) => {
     it('needs admin credentials: none is 401 with WWW-Authenticate, a wrong password is 401', async () => {
       const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/events', payload: { name: 'x', totalTickets: 1 } });
       expect(anonymous.statusCode).toBe(401);
-      expect(anonymous.headers['www-authenticate']).toMatch(/^Basic /);
+      expect(anonymous.headers['www-authenticate']).toMatch(/Basic realm=/);
       expect(anonymous.json().code).toBe('UNAUTHORIZED');
       const wrong = await t.app.inject({
         method: 'POST',

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { BookingService } from '../../src/services/booking-service.js';
+import type { UserStore } from '../../src/services/account-service.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
 import { SQLITE } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
-import { ADMIN_PASSWORD, ADMIN_USER, type TestApp, createTestApp } from '../helpers/test-app.js';
+import { ADMIN_USER, type TestApp, buildAppOver, createTestApp } from '../helpers/test-app.js';
 
 describe('HTTP protocol', () => {
   let t: TestApp;
@@ -90,23 +89,19 @@ describe('HTTP protocol', () => {
 });
 
 describe('HTTP failures inside the server', () => {
-  const failingStore = (error: Error): BoxofficeStore =>
-    new Proxy({} as BoxofficeStore, {
+  const failing = <T extends object>(error: Error): T =>
+    new Proxy({} as T, {
       get: () => async () => {
         throw error;
       },
     });
 
   async function appOver(store: BoxofficeStore) {
-    return buildApp({
-      service: new BookingService(store),
-      store,
-      auth: { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD, openBooking: false },
-    });
+    return (await buildAppOver(store, failing<UserStore>(new Error('no accounts here')))).app;
   }
 
   it('answers an unexpected error with 500 INTERNAL and no stack, SQL or message from inside', async () => {
-    const app = await appOver(failingStore(new Error('SELECT * FROM secret_table; at Object.<anonymous> (/src/x.ts:1:1)')));
+    const app = await appOver(failing<BoxofficeStore>(new Error('SELECT * FROM secret_table; at Object.<anonymous> (/src/x.ts:1:1)')));
     const response = await app.inject({ method: 'GET', url: '/api/v1/events/any', headers: { 'x-request-id': 'boom-1' } });
     expect(response.statusCode).toBe(500);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -116,7 +111,7 @@ describe('HTTP failures inside the server', () => {
   });
 
   it('turns /readyz into 503 UNAVAILABLE with Retry-After when the database is unreachable', async () => {
-    const app = await appOver(failingStore(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
+    const app = await appOver(failing<BoxofficeStore>(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();

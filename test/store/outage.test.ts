@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import { BookingService } from '../../src/services/booking-service.js';
+import type { FastifyInstance } from 'fastify';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
+import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { ADMIN_PASSWORD, ADMIN_USER } from '../helpers/test-app.js';
+import { buildAppOver } from '../helpers/test-app.js';
 
 const SERVER_ENGINES = ENGINES.filter((engine) => engine.name !== 'sqlite');
 
@@ -15,20 +15,17 @@ describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let store: SqlStore;
-  let app: Awaited<ReturnType<typeof buildApp>>;
+  let app: FastifyInstance;
 
   beforeAll(async () => {
     database = await engine.create();
     const target = new URL(database.config.location);
     proxy = new TcpProxy(target.hostname, Number(target.port));
     target.port = String(await proxy.start());
-    store = new SqlStore(openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 }));
+    const opened = openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 });
+    store = new SqlStore(opened);
     await migrateToLatest(store.db);
-    app = await buildApp({
-      service: new BookingService(store),
-      store,
-      auth: { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD, openBooking: false },
-    });
+    app = (await buildAppOver(store, new SqlUserStore(opened))).app;
   });
 
   afterAll(async () => {

@@ -10,9 +10,9 @@ export interface OperationsOptions {
 const Health = Type.Object({ status: Type.String() });
 
 export const operationsRoutes: FastifyPluginAsyncTypebox<OperationsOptions> = async (app, { store }) => {
-  app.get('/healthz', { schema: { response: { 200: Health } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { rateLimit: false }, schema: { response: { 200: Health } } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { response: { 200: Health } } }, async () => {
+  app.get('/readyz', { config: { rateLimit: false }, schema: { response: { 200: Health } } }, async () => {
     try {
       await store.ping();
     } catch (error) {

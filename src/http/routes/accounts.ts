@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AccountService } from '../../services/account-service.js';
+import { basicCredentials, unauthorized } from '../auth.js';
+import { RegisterBody, TokenBody, TokenGrant, User } from '../schemas.js';
+
+export interface AccountRoutesOptions {
+  accounts: AccountService;
+  /** Sign-up and sign-in per IP and window: tighter than the general limit, against credential stuffing. */
+  authRateLimit: { max: number; timeWindow: number } | false;
+}
+
+export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = async (app, { accounts, authRateLimit }) => {
+  // The credentials of these two routes are for the handler, not for identifying the caller.
+  const config = { signIn: true, rateLimit: authRateLimit };
+
+  app.post('/users', { config, schema: { body: RegisterBody, response: { 201: Type.Object({ user: User }) } } }, async (request, reply) => {
+    const user = await accounts.register(request.body);
+    return reply.code(201).send({ user });
+  });
+
+  app.post('/auth/token', { config, schema: { body: TokenBody, response: { 200: TokenGrant } } }, async (request) => {
+    const basic = basicCredentials(request.headers.authorization);
+    const login = basic?.login ?? request.body.email;
+    const password = basic?.password ?? request.body.password;
+    if (login === undefined || password === undefined) {
+      throw unauthorized('Send an e-mail address and password, as JSON or with HTTP Basic.');
+    }
+    return accounts.grantToken(login, password);
+  });
+};

@@ -1,0 +1,74 @@
+import { DomainError } from '../domain/errors.js';
+import { type Role, type User, type UserView, toUserView } from '../domain/user.js';
+import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
+import type { TokenIssuer } from './token-issuer.js';
+
+/** Where accounts live; USER_EXISTS when the id is taken. */
+export interface UserStore {
+  insertUser(user: User): Promise<void>;
+  findUser(id: string): Promise<User | null>;
+}
+
+export interface AdminCredentials {
+  adminUser: string;
+  adminPassword: string;
+}
+
+export interface Registration {
+  email: string;
+  password: string;
+  name?: string | undefined;
+}
+
+export interface TokenGrant {
+  token: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  userId: string;
+  role: Role;
+}
+
+export type PasswordCheck = (given: string, expected: string) => boolean;
+
+function wrongCredentials(): DomainError {
+  return new DomainError('UNAUTHORIZED', 'The e-mail address or password is wrong.');
+}
+
+/** Sign-up and sign-in: accounts, their passwords (scrypt) and bearer tokens. */
+export class AccountService {
+  constructor(
+    private readonly users: UserStore,
+    private readonly tokens: TokenIssuer,
+    private readonly admin: AdminCredentials,
+    private readonly adminMatches: PasswordCheck,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {}
+
+  async register(registration: Registration): Promise<UserView> {
+    const user: User = {
+      id: registration.email.toLowerCase(),
+      name: registration.name || null,
+      passwordHash: await hashPassword(registration.password),
+      createdAt: this.now(),
+    };
+    await this.users.insertUser(user);
+    return toUserView(user);
+  }
+
+  /** A token for the admin's credentials or a registered user's; UNAUTHORIZED otherwise. */
+  async grantToken(login: string, password: string): Promise<TokenGrant> {
+    // Both halves are always compared, so timing does not tell whether the name was the admin's.
+    const adminChecks = [this.adminMatches(login, this.admin.adminUser), this.adminMatches(password, this.admin.adminPassword)];
+    if (adminChecks.every(Boolean)) return this.grant('admin', 'admin');
+    const userId = login.toLowerCase();
+    const user = await this.users.findUser(userId);
+    const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
+    if (!user || !matches) throw wrongCredentials();
+    return this.grant(user.id, 'user');
+  }
+
+  private async grant(userId: string, role: Role): Promise<TokenGrant> {
+    const { token, expiresIn } = await this.tokens.issue({ userId, role });
+    return { token, tokenType: 'Bearer', expiresIn, userId, role };
+  }
+}
