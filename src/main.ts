@@ -6,12 +6,17 @@ import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { serverOptions } from './server-options.js';
+import { EventStreamHub } from './http/event-stream-hub.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
+import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
 import { constantTimeEqual } from './services/constant-time.js';
+import { PublishingStore } from './services/publishing-store.js';
 import { TokenIssuer } from './services/token-issuer.js';
 import { openDatabase } from './store/db.js';
 import { migrateToLatest } from './store/migrate.js';
+import { PostgresChangeFeed } from './store/postgres-change-feed.js';
+import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlStore } from './store/sql-store.js';
 import { SqlUserStore } from './store/sql-user-store.js';
 
@@ -48,6 +53,13 @@ async function migrate(config: Readonly<Config>): Promise<void> {
   }
 }
 
+/** Redis reaches every process on any engine; PostgreSQL can do it alone; otherwise this process only. */
+function changeFeed(config: Readonly<Config>): ChangeFeed {
+  if (config.redisUrl) return new RedisChangeFeed(config.redisUrl);
+  if (config.database.engine === 'postgres') return new PostgresChangeFeed(config.database.location);
+  return new LocalChangeFeed();
+}
+
 /** One app process: database, service, HTTP server, graceful shutdown. */
 async function serve(config: Readonly<Config>): Promise<void> {
   const database = openDatabase(config.database);
@@ -59,8 +71,12 @@ async function serve(config: Readonly<Config>): Promise<void> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 })
     : null;
   redis?.on('error', () => {});
+  const feed = changeFeed(config);
+  const service = new BookingService(new PublishingStore(store, feed), { batch: config.batch });
+  const hub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
   const app = await buildApp({
-    service: new BookingService(store, { batch: config.batch }),
+    service,
+    hub,
     accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
     store,
     auth: { ...config, tokens },
@@ -70,6 +86,8 @@ async function serve(config: Readonly<Config>): Promise<void> {
   });
   if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
   installShutdown(app, async () => {
+    hub.close();
+    await feed.close();
     await store.close();
     await redis?.quit();
   });

@@ -8,12 +8,14 @@ import type { BookingService } from '../services/booking-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
 import { registerErrorHandling } from './errors.js';
+import type { EventStreamHub } from './event-stream-hub.js';
 import { registerRateLimit } from './rate-limit.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { eventRoutes } from './routes/events.js';
 import { operationsRoutes } from './routes/operations.js';
 import { shortApiRoutes } from './routes/short-api.js';
+import { streamRoutes } from './routes/stream.js';
 import { trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -29,6 +31,7 @@ declare module 'fastify' {
 export interface AppDependencies {
   service: BookingService;
   accounts: AccountService;
+  hub: EventStreamHub;
   store: Pick<BoxofficeStore, 'ping'>;
   auth: AuthOptions;
   /** max 0 turns rate limiting off. */
@@ -105,6 +108,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await api.register(eventRoutes, { service: deps.service });
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
+      await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
     },
     { prefix: '/api/v1' },
   );

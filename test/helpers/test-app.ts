@@ -2,9 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/http/app.js';
 import { AccountService } from '../../src/services/account-service.js';
+import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
 import { constantTimeEqual } from '../../src/services/constant-time.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
+import { PublishingStore } from '../../src/services/publishing-store.js';
 import { TokenIssuer } from '../../src/services/token-issuer.js';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -25,11 +28,15 @@ export interface TestAppOptions {
   rateLimitWindowMs?: number;
   tokenTtlMs?: number;
   redis?: Redis;
+  /** Defaults to a feed within the test process. */
+  feed?: ChangeFeed;
+  stream?: StreamOptions;
 }
 
 export interface AppOverStore {
   app: FastifyInstance;
   service: BookingService;
+  hub: EventStreamHub;
   accounts: AccountService;
   tokens: TokenIssuer;
 }
@@ -42,10 +49,13 @@ export async function buildAppOver(
 ): Promise<AppOverStore> {
   const tokens = new TokenIssuer(AUTH_SECRET, options.tokenTtlMs ?? 3_600_000);
   const admin = { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD };
-  const service = new BookingService(store);
+  const feed = options.feed ?? new LocalChangeFeed();
+  const service = new BookingService(new PublishingStore(store, feed));
+  const hub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin, constantTimeEqual);
   const app = await buildApp({
     service,
+    hub,
     accounts,
     store,
     auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
@@ -56,7 +66,8 @@ export async function buildAppOver(
     },
     redis: options.redis ?? null,
   });
-  return { app, service, accounts, tokens };
+  app.addHook('onClose', async () => hub.close());
+  return { app, service, hub, accounts, tokens };
 }
 
 export interface TestApp extends AppOverStore {
