@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { serverOptions } from './server-options.js';
 import { EventStreamHub } from './http/event-stream-hub.js';
+import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
@@ -19,6 +20,7 @@ import { PostgresChangeFeed } from './store/postgres-change-feed.js';
 import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlStore } from './store/sql-store.js';
 import { SqlUserStore } from './store/sql-user-store.js';
+import { WaitlistReader } from './store/waitlist-reader.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -72,11 +74,18 @@ async function serve(config: Readonly<Config>): Promise<void> {
     : null;
   redis?.on('error', () => {});
   const feed = changeFeed(config);
-  const service = new BookingService(new PublishingStore(store, feed), { batch: config.batch });
-  const hub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
+  const waitlists = new WaitlistReader(database.db);
+  const metrics: Metrics = new Metrics({
+    streamConnections: () => hub.connections,
+    waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    pool: () => null,
+  });
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
+  const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
   const app = await buildApp({
     service,
     hub,
+    metrics,
     accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
     store,
     auth: { ...config, tokens },

@@ -9,6 +9,8 @@ import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 import type { EventStreamHub } from './event-stream-hub.js';
+import type { Metrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
@@ -25,6 +27,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route reads credentials itself (sign-up, sign-in); the caller stays anonymous. */
     signIn?: boolean;
+    /** A book or cancel call: its refusals count in the bookings metric. */
+    bookingCommand?: boolean;
   }
 }
 
@@ -32,6 +36,7 @@ export interface AppDependencies {
   service: BookingService;
   accounts: AccountService;
   hub: EventStreamHub;
+  metrics: Metrics;
   store: Pick<BoxofficeStore, 'ping'>;
   auth: AuthOptions;
   /** max 0 turns rate limiting off. */
@@ -95,6 +100,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       },
     },
   });
+  deps.metrics.register(app);
+  await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;
   if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
 

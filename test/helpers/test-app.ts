@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { buildApp } from '../../src/http/app.js';
 import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
+import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
 import { constantTimeEqual } from '../../src/services/constant-time.js';
@@ -13,6 +14,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
+import { WaitlistReader } from '../../src/store/waitlist-reader.js';
 import type { TestEngine } from './engines.js';
 
 export const ADMIN_USER = 'admin';
@@ -31,12 +33,14 @@ export interface TestAppOptions {
   /** Defaults to a feed within the test process. */
   feed?: ChangeFeed;
   stream?: StreamOptions;
+  waitlists?: MetricsSources['waitlists'];
 }
 
 export interface AppOverStore {
   app: FastifyInstance;
   service: BookingService;
   hub: EventStreamHub;
+  metrics: Metrics;
   accounts: AccountService;
   tokens: TokenIssuer;
 }
@@ -50,12 +54,18 @@ export async function buildAppOver(
   const tokens = new TokenIssuer(AUTH_SECRET, options.tokenTtlMs ?? 3_600_000);
   const admin = { adminUser: ADMIN_USER, adminPassword: ADMIN_PASSWORD };
   const feed = options.feed ?? new LocalChangeFeed();
-  const service = new BookingService(new PublishingStore(store, feed));
-  const hub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
+  const metrics: Metrics = new Metrics({
+    streamConnections: () => hub.connections,
+    waitlists: options.waitlists ?? (async () => []),
+    pool: () => null,
+  });
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
+  const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin, constantTimeEqual);
   const app = await buildApp({
     service,
     hub,
+    metrics,
     accounts,
     store,
     auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
@@ -67,7 +77,7 @@ export async function buildAppOver(
     redis: options.redis ?? null,
   });
   app.addHook('onClose', async () => hub.close());
-  return { app, service, hub, accounts, tokens };
+  return { app, service, hub, metrics, accounts, tokens };
 }
 
 export interface TestApp extends AppOverStore {
@@ -81,7 +91,11 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const opened = openDatabase(database.config);
   const store = new SqlStore(opened);
   await migrateToLatest(store.db);
-  const built = await buildAppOver(store, new SqlUserStore(opened), options);
+  const waitlists = new WaitlistReader(opened.db);
+  const built = await buildAppOver(store, new SqlUserStore(opened), {
+    waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    ...options,
+  });
   return {
     ...built,
     store,

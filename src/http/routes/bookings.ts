@@ -21,7 +21,7 @@ export interface BookingRoutesOptions {
 export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = async (app, { service, auth }) => {
   app.post(
     '/events/:eventId/bookings',
-    { schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
+    { config: { bookingCommand: true }, schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body ?? {}), auth);
       const booking = await service.book(request.params.eventId, userId, requestedBy(request, request.caller));
@@ -40,7 +40,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
 
   app.delete(
     '/events/:eventId/bookings/:userId',
-    { schema: { params: BookingParams, response: { 200: CancelEnvelope } } },
+    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: CancelEnvelope } } },
     async (request) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
       return service.cancel(request.params.eventId, userId, requestedBy(request, request.caller));

@@ -54,6 +54,7 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
   app.post(
     '/book',
     {
+      config: { bookingCommand: true },
       schema: {
         body: ShortBookingBody,
         response: {
@@ -68,7 +69,7 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
     },
   );
 
-  app.post('/cancel', { schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } }, async (request) => {
+  app.post('/cancel', { config: { bookingCommand: true }, schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } }, async (request) => {
     const userId = bookingUser(request.caller, namedUser(request.body), auth);
     return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller));
   });

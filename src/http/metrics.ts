@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditAction } from '../domain/audit.js';
+import type { EventChanges } from '../domain/decide.js';
+import { DomainError } from '../domain/errors.js';
+import type { CommitObserver } from '../services/publishing-store.js';
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface MetricsSources {
+  /** Live SSE connections of this process. */
+  streamConnections: () => number;
+  /** The longest waiting lists of open events; bounded, so the label set is too. */
+  waitlists: () => Promise<Array<{ eventId: string; waitlistCount: number }>>;
+  /** Connection pool of the database, where the engine has one. */
+  pool: () => PoolStats | null;
+}
+
+const BOOKING_OUTCOMES: Partial<Record<AuditAction, string>> = {
+  'booking.confirmed': 'confirmed',
+  'booking.waitlisted': 'waitlisted',
+  'booking.promoted': 'promoted',
+  'booking.cancelled': 'cancelled',
+};
+
+export const WAITLIST_GAUGE_EVENTS = 50;
+
+/** Prometheus metrics of one app process, on a registry of its own. */
+export class Metrics implements CommitObserver {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly bookings: Counter<'outcome' | 'code'>;
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'boxoffice_' });
+    this.requests = new Counter({
+      name: 'boxoffice_http_requests_total',
+      help: 'HTTP requests answered, by route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'boxoffice_http_request_duration_seconds',
+      help: 'Time from request to response, by route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.bookings = new Counter({
+      name: 'boxoffice_bookings_total',
+      help: 'Booking outcomes: confirmed, waitlisted, promoted, cancelled, or rejected with its error code.',
+      labelNames: ['outcome', 'code'],
+      registers,
+    });
+    new Gauge({
+      name: 'boxoffice_waitlist_size',
+      help: `Waiting-list length of the ${WAITLIST_GAUGE_EVENTS} open events with the longest lists.`,
+      labelNames: ['event_id'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const { eventId, waitlistCount } of await sources.waitlists().catch(() => [])) {
+          this.set({ event_id: eventId }, waitlistCount);
+        }
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_stream_connections',
+      help: 'Open live-stream (SSE) connections of this process.',
+      registers,
+      collect() {
+        this.set(sources.streamConnections());
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_db_pool_connections',
+      help: 'Database pool connections of this process, by state.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const stats = sources.pool();
+        if (!stats) return;
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  committed(applied: readonly EventChanges[]): void {
+    for (const changes of applied) {
+      for (const entry of changes.audit) {
+        const outcome = BOOKING_OUTCOMES[entry.action];
+        if (outcome) this.bookings.inc({ outcome, code: '' });
+      }
+    }
+  }
+
+  /** Counts requests, latencies and refused booking commands, and serves GET /metrics. */
+  register(app: FastifyInstance): void {
+    app.addHook('onResponse', async (request, reply) => {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+      this.requests.inc(labels);
+      this.latency.observe(labels, reply.elapsedTime / 1000);
+    });
+    app.addHook('onError', async (request, _reply, error) => {
+      if (request.routeOptions.config.bookingCommand && error instanceof DomainError) {
+        this.bookings.inc({ outcome: 'rejected', code: error.code });
+      }
+    });
+    app.get('/metrics', { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) =>
+      reply.type(this.registry.contentType).send(await this.registry.metrics()),
+    );
+  }
+}
