@@ -10,6 +10,7 @@ import { EventStreamHub } from './http/event-stream-hub.js';
 import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
+import { IdempotencyService } from './services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
 import { constantTimeEqual } from './services/constant-time.js';
 import { PublishingStore } from './services/publishing-store.js';
@@ -19,10 +20,12 @@ import { migrateToLatest } from './store/migrate.js';
 import { PostgresChangeFeed } from './store/postgres-change-feed.js';
 import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlStore } from './store/sql-store.js';
+import { SqlIdempotencyStore } from './store/sql-idempotency-store.js';
 import { SqlUserStore } from './store/sql-user-store.js';
 import { WaitlistReader } from './store/waitlist-reader.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const IDEMPOTENCY_PURGE_MS = 3_600_000;
 
 function readConfig(): Readonly<Config> {
   try {
@@ -82,10 +85,14 @@ async function serve(config: Readonly<Config>): Promise<void> {
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
+  const idempotency = new IdempotencyService(new SqlIdempotencyStore(database));
+  const purge = setInterval(() => void idempotency.purgeExpired().catch(() => {}), IDEMPOTENCY_PURGE_MS);
+  purge.unref();
   const app = await buildApp({
     service,
     hub,
     metrics,
+    idempotency,
     accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
     store,
     auth: { ...config, tokens },
@@ -95,6 +102,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   });
   if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
   installShutdown(app, async () => {
+    clearInterval(purge);
     hub.close();
     await feed.close();
     await store.close();

@@ -8,7 +8,9 @@ import type { BookingService } from '../services/booking-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
 import { registerErrorHandling } from './errors.js';
+import type { IdempotencyService } from '../services/idempotency.js';
 import type { EventStreamHub } from './event-stream-hub.js';
+import { registerIdempotency } from './idempotency.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -37,6 +39,7 @@ export interface AppDependencies {
   accounts: AccountService;
   hub: EventStreamHub;
   metrics: Metrics;
+  idempotency: IdempotencyService;
   store: Pick<BoxofficeStore, 'ping'>;
   auth: AuthOptions;
   /** max 0 turns rate limiting off. */
@@ -104,6 +107,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;
   if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
+  registerIdempotency(app, deps.idempotency);
 
   await app.register(operationsRoutes, { store: deps.store });
   await app.register(shortApiRoutes, { service: deps.service, auth: deps.auth });

@@ -49,9 +49,24 @@ export interface UsersTable {
   created_at: string;
 }
 
+export interface IdempotencyKeysTable {
+  /** Whose key it is: 'admin', 'user:<id>' or 'public'. */
+  scope: string;
+  idempotency_key: string;
+  request_hash: string;
+  state: string;
+  status_code: number | null;
+  response_body: string | null;
+  created_at: string;
+  /** A pending claim older than this was abandoned (its process died): another request may take it over. */
+  lease_until: string;
+  expires_at: string;
+}
+
 export interface BoxofficeSchema {
   events: EventsTable;
   bookings: BookingsTable;
   audit_log: AuditLogTable;
   users: UsersTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

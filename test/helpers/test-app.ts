@@ -5,6 +5,7 @@ import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
 import { constantTimeEqual } from '../../src/services/constant-time.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
@@ -13,6 +14,7 @@ import { TokenIssuer } from '../../src/services/token-issuer.js';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
+import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { WaitlistReader } from '../../src/store/waitlist-reader.js';
 import type { TestEngine } from './engines.js';
@@ -49,6 +51,7 @@ export interface AppOverStore {
 export async function buildAppOver(
   store: BoxofficeStore,
   users: ConstructorParameters<typeof AccountService>[0],
+  keys: IdempotencyStore,
   options: TestAppOptions = {},
 ): Promise<AppOverStore> {
   const tokens = new TokenIssuer(AUTH_SECRET, options.tokenTtlMs ?? 3_600_000);
@@ -66,6 +69,7 @@ export async function buildAppOver(
     service,
     hub,
     metrics,
+    idempotency: new IdempotencyService(keys),
     accounts,
     store,
     auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
@@ -92,7 +96,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const store = new SqlStore(opened);
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
-  const built = await buildAppOver(store, new SqlUserStore(opened), {
+  const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
     ...options,
   });

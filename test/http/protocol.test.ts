@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserStore } from '../../src/services/account-service.js';
+import type { IdempotencyStore } from '../../src/services/idempotency.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
 import { SQLITE } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
@@ -97,7 +98,8 @@ describe('HTTP failures inside the server', () => {
     });
 
   async function appOver(store: BoxofficeStore) {
-    return (await buildAppOver(store, failing<UserStore>(new Error('no accounts here')))).app;
+    const unavailable = new Error('not here');
+    return (await buildAppOver(store, failing<UserStore>(unavailable), failing<IdempotencyStore>(unavailable))).app;
   }
 
   it('answers an unexpected error with 500 INTERNAL and no stack, SQL or message from inside', async () => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
+import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
@@ -25,7 +26,7 @@ describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
     const opened = openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 });
     store = new SqlStore(opened);
     await migrateToLatest(store.db);
-    app = (await buildAppOver(store, new SqlUserStore(opened))).app;
+    app = (await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened))).app;
   });
 
   afterAll(async () => {

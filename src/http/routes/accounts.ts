@@ -19,7 +19,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     return reply.code(201).send({ user });
   });
 
-  app.post('/auth/token', { config, schema: { body: TokenBody, response: { 200: TokenGrant } } }, async (request) => {
+  // A token must never be stored for replay: sign-in ignores Idempotency-Key (it changes nothing anyway).
+  app.post('/auth/token', { config: { ...config, idempotent: false }, schema: { body: TokenBody, response: { 200: TokenGrant } } }, async (request) => {
     const basic = basicCredentials(request.headers.authorization);
     const login = basic?.login ?? request.body.email;
     const password = basic?.password ?? request.body.password;

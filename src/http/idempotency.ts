@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import type { IdempotencyService, KeyRef, Receipt, StoredAnswer } from '../services/idempotency.js';
+import type { Caller } from './auth.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key this request claimed; `answered` once its answer is stored. */
+    idempotency: { ref: KeyRef; answered: boolean } | null;
+  }
+  interface FastifyContextConfig {
+    /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored). */
+    idempotent?: boolean;
+  }
+}
+
+const MUTATING = new Set(['POST', 'PATCH', 'DELETE']);
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function scopeOf(caller: Caller): string {
+  if (caller.kind === 'admin') return 'admin';
+  if (caller.kind === 'user') return `user:${caller.userId}`;
+  return 'public';
+}
+
+/** JSON with object keys sorted, so the same request always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
+}
+
+function sendStored(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  return reply.code(answer.statusCode).type(JSON_TYPE).send(answer.body);
+}
+
+/**
+ * Idempotency-Key on POST, PATCH and DELETE: claimed before the handler runs, its answer stored
+ * (with the change where the route passes a receipt down), replayed to repeats, released on failure.
+ */
+export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService): void {
+  app.decorateRequest('idempotency', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined || !MUTATING.has(request.method) || request.routeOptions.config.idempotent === false) return;
+    if (typeof header !== 'string' || !KEY.test(header)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 visible ASCII characters.', {
+        errors: [{ path: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' }],
+      });
+    }
+    const ref = { scope: scopeOf(request.caller), key: header };
+    const claim = await idempotency.claim(ref, requestHash(request));
+    if (claim.kind === 'replay') return sendStored(reply.header('idempotent-replayed', 'true'), claim.answer);
+    request.idempotency = { ref, answered: false };
+  });
+
+  // A route that passed no receipt down: store its 2xx answer now, right after the change.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claimed = request.idempotency;
+    if (claimed && !claimed.answered && reply.statusCode < 300 && typeof payload === 'string') {
+      await idempotency.complete(claimed.ref, { statusCode: reply.statusCode, body: payload });
+      claimed.answered = true;
+    }
+    return payload;
+  });
+
+  // Refused or failed: nothing changed, so the key is free for a corrected retry.
+  app.addHook('onResponse', async (request) => {
+    const claimed = request.idempotency;
+    if (claimed && !claimed.answered) {
+      await idempotency.release(claimed.ref).catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
+    }
+  });
+}
+
+/** A route's answer: sent as the exact bytes stored with the change when the request has a key. */
+export interface Answer<T> {
+  /** For the service to store in the transaction of the change; undefined without a key. */
+  receipt: Receipt<T> | undefined;
+  send(reply: FastifyReply, result: T): FastifyReply;
+}
+
+export function answerFor<T>(request: FastifyRequest, statusCode: number, shape: (result: T) => unknown): Answer<T> {
+  const claimed = request.idempotency;
+  const render = (result: T): StoredAnswer => ({ statusCode, body: JSON.stringify(shape(result)) });
+  return {
+    receipt: claimed ? { ref: claimed.ref, render } : undefined,
+    send: (reply, result) => {
+      if (!claimed) return reply.code(statusCode).send(shape(result));
+      claimed.answered = true;
+      return sendStored(reply, render(result));
+    },
+  };
+}
