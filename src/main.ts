@@ -81,7 +81,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
-    pool: () => null,
+    pool: () => database.dialect.poolStats?.() ?? null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));

@@ -77,7 +77,7 @@ describe('the server process', () => {
   });
 
   const postgres = ENGINES.find((engine) => engine.name === 'postgres');
-  it.runIf(postgres)('runs WORKERS=2 app processes on one port and stops them all on SIGTERM', async () => {
+  it.runIf(postgres)('runs WORKERS=2 app processes on one port, reports its pool, and stops them all on SIGTERM', async () => {
     const database = await postgres!.create();
     try {
       const server = await startServer({ DATABASE_URL: database.config.location, WORKERS: '2' });
@@ -89,6 +89,8 @@ describe('the server process', () => {
         Array.from({ length: 10 }, (_, i) => adminRequest(server.url, 'POST', `/api/v1/events/${event.body.id}/bookings`, { userId: `w-${i}` })),
       );
       expect(answers.every((answer) => answer.status === 201)).toBe(true);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(Number(/^boxoffice_db_pool_connections\{state="total"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
       expect(await server.stop()).toBe(0);
     } finally {
       await database.drop();

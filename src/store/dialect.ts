@@ -22,6 +22,8 @@ export interface Dialect {
   isTransient(error: unknown): boolean;
   /** The database cannot be reached or is refusing work: the caller should come back later. */
   isUnavailable(error: unknown): boolean;
+  /** Connections of this process's pool, for the metrics; absent where there is no pool (SQLite). */
+  poolStats?(): { total: number; idle: number; waiting: number };
 }
 
 export interface OpenedDatabase {

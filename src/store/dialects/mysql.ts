@@ -16,6 +16,13 @@ const UNAVAILABLE = new Set([
   'POOL_CLOSED',
 ]);
 
+/** mysql2 keeps its pool's counts in fields it does not type. */
+interface PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+}
+
 function errno(error: unknown): number | undefined {
   const value = (error as { errno?: unknown } | null)?.errno;
   return typeof value === 'number' ? value : undefined;
@@ -47,6 +54,14 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     isUniqueViolation: (error) => errno(error) === DUPLICATE_ENTRY,
     isTransient: (error) => TRANSIENT.has(errno(error) ?? 0),
     isUnavailable: (error) => isNetworkError(error) || UNAVAILABLE.has(String(errorCode(error))),
+    poolStats: () => {
+      const internals = pool as unknown as PoolInternals;
+      return {
+        total: internals._allConnections?.length ?? 0,
+        idle: internals._freeConnections?.length ?? 0,
+        waiting: internals._connectionQueue?.length ?? 0,
+      };
+    },
   };
   const db = new Kysely<BoxofficeSchema>({ dialect: new MysqlDialect({ pool }) });
   return { db, dialect };

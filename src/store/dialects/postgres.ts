@@ -29,6 +29,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
       db.transaction().setIsolationLevel('read committed').execute(work),
     isUniqueViolation: (error) => errorCode(error) === '23505',
     isTransient: (error) => TRANSIENT.has(String(errorCode(error))),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     isUnavailable: (error) => {
       const code = String(errorCode(error) ?? '');
       if (UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
