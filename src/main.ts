@@ -10,12 +10,14 @@ import { EventStreamHub } from './http/event-stream-hub.js';
 import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
+import { ConsistencyCheck } from './services/consistency-check.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
 import { constantTimeEqual } from './services/constant-time.js';
 import { PublishingStore } from './services/publishing-store.js';
 import { TokenIssuer } from './services/token-issuer.js';
 import { openDatabase } from './store/db.js';
+import { ConsistencyReader } from './store/consistency-reader.js';
 import { migrateToLatest } from './store/migrate.js';
 import { PostgresChangeFeed } from './store/postgres-change-feed.js';
 import { RedisChangeFeed } from './store/redis-change-feed.js';
@@ -93,6 +95,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     hub,
     metrics,
     idempotency,
+    consistency: new ConsistencyCheck(new ConsistencyReader(database)),
     accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
     store,
     auth: { ...config, tokens },

@@ -7,7 +7,9 @@ import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { registerErrorHandling, sendProblem } from './errors.js';
+import { DomainError } from '../domain/errors.js';
+import type { ConsistencyCheck } from '../services/consistency-check.js';
 import type { IdempotencyService } from '../services/idempotency.js';
 import type { EventStreamHub } from './event-stream-hub.js';
 import { registerIdempotency } from './idempotency.js';
@@ -20,6 +22,7 @@ import { eventRoutes } from './routes/events.js';
 import { operationsRoutes } from './routes/operations.js';
 import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
+import { verifyRoutes } from './routes/verify.js';
 import { trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -40,6 +43,7 @@ export interface AppDependencies {
   hub: EventStreamHub;
   metrics: Metrics;
   idempotency: IdempotencyService;
+  consistency: Pick<ConsistencyCheck, 'checkEvent'>;
   store: Pick<BoxofficeStore, 'ping'>;
   auth: AuthOptions;
   /** max 0 turns rate limiting off. */
@@ -65,6 +69,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Fastify refuses a malformed URL or an over-long path segment before routing; answer those as problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      const detail =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'A path segment is longer than 512 characters.'
+          : 'The URL has a malformed percent-encoding.';
+      sendProblem(reply, new DomainError('VALIDATION_FAILED', detail));
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -120,6 +133,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(eventRoutes, { service: deps.service });
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
       await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
+      await api.register(verifyRoutes, { check: deps.consistency });
     },
     { prefix: '/api/v1' },
   );

@@ -5,6 +5,7 @@ import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
 import { constantTimeEqual } from '../../src/services/constant-time.js';
@@ -12,6 +13,7 @@ import type { BoxofficeStore } from '../../src/services/ports.js';
 import { PublishingStore } from '../../src/services/publishing-store.js';
 import { TokenIssuer } from '../../src/services/token-issuer.js';
 import { openDatabase } from '../../src/store/db.js';
+import { ConsistencyReader } from '../../src/store/consistency-reader.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
@@ -36,6 +38,7 @@ export interface TestAppOptions {
   feed?: ChangeFeed;
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
+  consistency?: ConsistencySource;
 }
 
 export interface AppOverStore {
@@ -70,6 +73,7 @@ export async function buildAppOver(
     hub,
     metrics,
     idempotency: new IdempotencyService(keys),
+    consistency: new ConsistencyCheck(options.consistency ?? { eventIds: async function* () {}, readEvent: async () => null }),
     accounts,
     store,
     auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
@@ -97,6 +101,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
+    consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
     ...options,
   });

@@ -1,6 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { ConsistencyCheck } from '../../src/services/consistency-check.js';
+import { ConsistencyReader } from '../../src/store/consistency-reader.js';
 import { openDatabase } from '../../src/store/db.js';
+import type { OpenedDatabase } from '../../src/store/dialect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
@@ -17,16 +20,25 @@ describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
   let proxy: TcpProxy;
   let store: SqlStore;
   let app: FastifyInstance;
+  let opened: OpenedDatabase;
 
   beforeAll(async () => {
     database = await engine.create();
     const target = new URL(database.config.location);
     proxy = new TcpProxy(target.hostname, Number(target.port));
     target.port = String(await proxy.start());
-    const opened = openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 });
+    opened = openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 });
     store = new SqlStore(opened);
     await migrateToLatest(store.db);
     app = (await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened))).app;
+  });
+
+  afterEach(async () => {
+    const discrepancies = [];
+    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(opened)).checkEveryEvent()) {
+      discrepancies.push(...verdict.discrepancies);
+    }
+    expect(discrepancies).toEqual([]);
   });
 
   afterAll(async () => {
