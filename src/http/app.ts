@@ -22,6 +22,7 @@ import { eventRoutes } from './routes/events.js';
 import { operationsRoutes } from './routes/operations.js';
 import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
+import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
 import { trimBodyStrings, validatorCompiler } from './validation.js';
 
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerIdempotency(app, deps.idempotency);
 
   await app.register(operationsRoutes, { store: deps.store });
+  await app.register(uiRoutes);
   await app.register(shortApiRoutes, { service: deps.service, auth: deps.auth });
   await app.register(
     async (api) => {

@@ -100,6 +100,21 @@ function fieldErrors(issues: readonly AjvIssue[], part: string | undefined): Fie
   });
 }
 
+// Fastify's and its plugins' own 4xx refusals that have a code of their own; any other 4xx is a bad request.
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+const DETAIL_BY_CODE: Partial<Record<ErrorCode, string>> = {
+  PAYLOAD_TOO_LARGE: 'The request body is larger than the 16 KiB limit.',
+  UNSUPPORTED_MEDIA_TYPE: 'Send the request body as application/json.',
+};
+
 /** Fastify's own 4xx errors (parsing, limits, validation) as DomainErrors; null for anything unexpected. */
 function fromFastifyError(error: FastifyError): DomainError | null {
   if (error.validation) {
@@ -107,21 +122,14 @@ function fromFastifyError(error: FastifyError): DomainError | null {
     const summary = errors.map((issue) => `${issue.path} ${issue.message}`).join('; ');
     return new DomainError('VALIDATION_FAILED', `Invalid request: ${summary}.`, { errors });
   }
-  switch (error.statusCode) {
-    case 413:
-      return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than the 16 KiB limit.');
-    case 415:
-      return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
-    case 400:
-      return new DomainError(
-        'VALIDATION_FAILED',
-        error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
-          ? 'The request body is empty; send a JSON object.'
-          : 'The request body is not valid JSON.',
-      );
-    default:
-      return null;
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  if (status === 400 && error.code?.startsWith('FST_ERR_CTP_')) {
+    const empty = error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
+    return new DomainError('VALIDATION_FAILED', empty ? 'The request body is empty; send a JSON object.' : 'The request body is not valid JSON.');
   }
+  const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
+  return new DomainError(code, DETAIL_BY_CODE[code] ?? `The request was refused: ${error.message}`);
 }
 
 /** Every error leaves as problem+json; nothing about a 5xx but its request id reaches the client. */

@@ -48,7 +48,7 @@ export interface IdempotencyOptions {
 
 export const DEFAULT_IDEMPOTENCY: IdempotencyOptions = {
   ttlMs: 24 * 3_600_000,
-  leaseMs: 60_000,
+  leaseMs: 30_000,
   waitMs: 5_000,
   pollMs: 25,
 };

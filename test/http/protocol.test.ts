@@ -89,6 +89,25 @@ describe('HTTP protocol', () => {
   });
 });
 
+describe('4xx refusals raised by Fastify or a plugin', () => {
+  it.each([
+    [412, 400, 'VALIDATION_FAILED'],
+    [404, 404, 'NOT_FOUND'],
+    [405, 400, 'VALIDATION_FAILED'],
+    [429, 429, 'RATE_LIMITED'],
+  ])('turns a %i into a problem+json %i %s, never a 500', async (raised, status, code) => {
+    const t = await createTestApp(SQLITE);
+    t.app.get('/refuses', async () => {
+      throw Object.assign(new Error('refused by a plugin'), { statusCode: raised });
+    });
+    const response = await t.app.inject({ method: 'GET', url: '/refuses' });
+    expect(response.statusCode).toBe(status);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.json().code).toBe(code);
+    await t.close();
+  });
+});
+
 describe('HTTP failures inside the server', () => {
   const failing = <T extends object>(error: Error): T =>
     new Proxy({} as T, {
