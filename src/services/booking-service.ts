@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuditEntry, RequestedBy } from '../domain/audit.js';
 import { type BookingStatus, type BookingView, toBookingView } from '../domain/booking.js';
 import {
@@ -11,7 +11,9 @@ import {
 import { DomainError } from '../domain/errors.js';
 import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
 import { openEvent } from '../domain/open-event.js';
+import { newBookingId } from './booking-id.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { type BatchLimits, EventBatcher } from './event-batcher.js';
 import type { BoxofficeStore, EventCursor } from './ports.js';
 
 export interface OpenEventInput extends Omit<NewEvent, 'id'> {
@@ -31,8 +33,11 @@ export interface CancelResult {
 export interface ServiceOptions {
   now?: () => string;
   /** Group commit bounds; BATCH_MAX_SIZE=1 gives one transaction per command. */
-  batch?: { maxSize: number; maxQueue: number };
+  batch?: BatchLimits;
 }
+
+/** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
+const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
 
 function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
@@ -54,15 +59,20 @@ function expect<K extends EventCommand['kind']>(outcome: CommandOutcome | undefi
   return outcome as Succeeded<K>;
 }
 
-/** The booking use-cases: load under the event's lock, decide, apply — one transaction a batch. */
+/**
+ * The booking use-cases: load under the event's lock, decide, apply — one transaction a batch.
+ * Concurrent book, cancel and update calls for one event share a batch (group commit).
+ */
 export class BookingService {
   private readonly now: () => string;
+  private readonly batcher: EventBatcher<EventCommand, CommandOutcome>;
 
   constructor(
     private readonly store: BoxofficeStore,
     options: ServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date().toISOString());
+    this.batcher = new EventBatcher((eventId, commands) => this.runBatch(eventId, commands), options.batch ?? DEFAULT_BATCH);
   }
 
   async openEvent(input: OpenEventInput, by: RequestedBy): Promise<EventView> {
@@ -91,17 +101,17 @@ export class BookingService {
   }
 
   async updateEvent(eventId: string, patch: EventPatch, by: RequestedBy): Promise<EventView> {
-    const [outcome] = await this.runBatch(eventId, [{ kind: 'update', patch, by }]);
+    const outcome = await this.batcher.submit(eventId, { kind: 'update', patch, by });
     return toEventView(expect(outcome, 'update').event);
   }
 
   async book(eventId: string, userId: string, by: RequestedBy): Promise<BookingView> {
-    const [outcome] = await this.runBatch(eventId, [{ kind: 'book', userId, bookingId: randomUUID(), by }]);
+    const outcome = await this.batcher.submit(eventId, { kind: 'book', userId, bookingId: newBookingId(), by });
     return expect(outcome, 'book').booking;
   }
 
   async cancel(eventId: string, userId: string, by: RequestedBy): Promise<CancelResult> {
-    const [outcome] = await this.runBatch(eventId, [{ kind: 'cancel', userId, by }]);
+    const outcome = await this.batcher.submit(eventId, { kind: 'cancel', userId, by });
     const { booking, promoted } = expect(outcome, 'cancel');
     return { booking, promoted };
   }

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Booking, BookingStatus } from '../domain/booking.js';
 import type { BookingFilter } from '../services/ports.js';
-import type { Db } from './dialect.js';
+import type { Db, Dialect } from './dialect.js';
 import type { BookingsTable } from './schema.js';
 
 // Ten columns a row: well under every engine's bound-parameter limit.
@@ -37,10 +37,25 @@ function toRow(booking: Booking): Selectable<BookingsTable> {
 }
 
 export class BookingsRepository {
-  constructor(private readonly db: Db) {}
+  /** Without a dialect, only statements every engine runs the same way. */
+  constructor(
+    private readonly db: Db,
+    private readonly style: Pick<Dialect, 'bindsArrays' | 'upsert'> | null = null,
+  ) {}
 
   async activeForUsers(eventId: string, userIds: readonly string[]): Promise<Booking[]> {
     if (userIds.length === 0) return [];
+    if (this.style?.bindsArrays) {
+      // One unique-index probe per user, whatever the planner believes about the event's size.
+      const { rows } = await sql<Selectable<BookingsTable>>`
+        select active_booking.* from unnest(${[...userIds]}::text[]) as wanted(user_id)
+        cross join lateral (
+          select * from bookings
+          where event_id = ${eventId} and user_id = wanted.user_id and active = 1
+          limit 1
+        ) as active_booking`.execute(this.db);
+      return rows.map(toBooking);
+    }
     const rows = await this.db
       .selectFrom('bookings')
       .selectAll()
@@ -65,6 +80,31 @@ export class BookingsRepository {
     return rows.map(toBooking);
   }
 
+  /** 1-based places in the waiting list of these waitlisted bookings, in one pass over the list's head. */
+  async positionsOf(eventId: string, waitlisted: readonly Booking[]): Promise<Map<string, number>> {
+    const positions = new Map<string, number>();
+    if (waitlisted.length === 0) return positions;
+    if (waitlisted.length === 1 && waitlisted[0]) {
+      positions.set(waitlisted[0].id, await this.positionOf(eventId, waitlisted[0].queueNo));
+      return positions;
+    }
+    const lastQueueNo = Math.max(...waitlisted.map((booking) => booking.queueNo));
+    const ranked = this.db
+      .selectFrom('bookings')
+      .select((eb) => ['id', eb.fn.agg<number>('row_number').over((over) => over.orderBy('queue_no')).as('position')])
+      .where('event_id', '=', eventId)
+      .where('status', '=', 'waitlisted')
+      .where('queue_no', '<=', lastQueueNo)
+      .as('ranked');
+    const rows = await this.db
+      .selectFrom(ranked)
+      .select(['ranked.id', 'ranked.position'])
+      .where('ranked.id', 'in', waitlisted.map((booking) => booking.id))
+      .execute();
+    for (const row of rows) positions.set(row.id, Number(row.position));
+    return positions;
+  }
+
   /** 1-based place in the waiting list of the waitlisted booking with this queue number. */
   async positionOf(eventId: string, queueNo: number): Promise<number> {
     const row = await this.db
@@ -84,12 +124,50 @@ export class BookingsRepository {
     }
   }
 
+  /** Stores the new state of existing bookings; their id, event, user, queue number and creation never change. */
   async updateMany(bookings: readonly Booking[]): Promise<void> {
+    if (this.style && bookings.length > 1) {
+      for (let start = 0; start < bookings.length; start += INSERT_CHUNK) {
+        await this.upsert(bookings.slice(start, start + INSERT_CHUNK));
+      }
+      return;
+    }
     for (const booking of bookings) {
       const { id, event_id: _eventId, user_id: _userId, queue_no: _queueNo, created_at: _createdAt, ...changes } =
         toRow(booking);
       await this.db.updateTable('bookings').set(changes).where('id', '=', id).execute();
     }
+  }
+
+  /**
+   * Many rows in one statement. Every row exists (it was loaded under the event's lock), so the insert
+   * always turns into the update; MariaDB and MySQL both still take VALUES(column) there.
+   */
+  private async upsert(bookings: readonly Booking[]): Promise<void> {
+    const insert = this.db.insertInto('bookings').values(bookings.map(toRow));
+    if (this.style?.upsert === 'on-duplicate-key') {
+      await insert
+        .onDuplicateKeyUpdate({
+          status: sql`values(status)`,
+          active: sql`values(active)`,
+          updated_at: sql`values(updated_at)`,
+          confirmed_at: sql`values(confirmed_at)`,
+          cancelled_at: sql`values(cancelled_at)`,
+        })
+        .execute();
+      return;
+    }
+    await insert
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          active: eb.ref('excluded.active'),
+          updated_at: eb.ref('excluded.updated_at'),
+          confirmed_at: eb.ref('excluded.confirmed_at'),
+          cancelled_at: eb.ref('excluded.cancelled_at'),
+        })),
+      )
+      .execute();
   }
 
   async latestForUser(eventId: string, userId: string): Promise<Booking | null> {

@@ -14,6 +14,13 @@ export interface Dialect {
   rowLocks: boolean;
   /** INSERT … RETURNING exists. */
   supportsReturning: boolean;
+  /**
+   * A JS array binds as one parameter, so a lookup by many user ids can probe the index once per id
+   * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event.
+   */
+  bindsArrays: boolean;
+  /** How many existing rows change in one statement: INSERT … ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE. */
+  upsert: 'on-conflict' | 'on-duplicate-key';
   /** Runs `work` in one transaction that sees every commit made before its locks were granted. */
   transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T>;
   /** A unique or primary-key constraint refused the write. */

@@ -30,7 +30,7 @@ class SqlEventTransaction implements EventTransaction {
     private readonly dialect: Dialect,
   ) {
     this.events = new EventsRepository(trx, dialect);
-    this.bookings = new BookingsRepository(trx);
+    this.bookings = new BookingsRepository(trx, dialect);
     this.audit = new AuditRepository(trx);
   }
 
@@ -54,12 +54,10 @@ class SqlEventTransaction implements EventTransaction {
       this.bookings.waitlistHead(eventId, needs.waitlistDepth(event)),
     ]);
     const headIds = new Set(waitlistHead.map((booking) => booking.id));
-    const positions = new Map<string, number>();
-    for (const booking of activeBookings) {
-      if (booking.status === 'waitlisted' && !headIds.has(booking.id)) {
-        positions.set(booking.id, await this.bookings.positionOf(eventId, booking.queueNo));
-      }
-    }
+    const positions = await this.bookings.positionsOf(
+      eventId,
+      activeBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
+    );
     return { event, activeBookings, positions, waitlistHead };
   }
 

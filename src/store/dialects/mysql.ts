@@ -49,6 +49,8 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     engine: 'mysql',
     rowLocks: true,
     supportsReturning: false,
+    bindsArrays: false,
+    upsert: 'on-duplicate-key',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
       db.transaction().setIsolationLevel('read committed').execute(work),
     isUniqueViolation: (error) => errno(error) === DUPLICATE_ENTRY,

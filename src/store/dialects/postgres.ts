@@ -25,6 +25,8 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     engine: 'postgres',
     rowLocks: true,
     supportsReturning: true,
+    bindsArrays: true,
+    upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
       db.transaction().setIsolationLevel('read committed').execute(work),
     isUniqueViolation: (error) => errorCode(error) === '23505',

@@ -1,10 +1,37 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
 import { type Db, type Dialect, type OpenedDatabase, errorCode } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
+
+// Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
+// batches of every size would fill memory with shapes that rarely recur.
+const PREPARED_STATEMENTS_KEPT = 128;
+const PREPARED_STATEMENT_MAX_SQL = 2_048;
+
+/** The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out first. */
+function keepingPreparedStatements(connection: SQLite.Database): SqliteDatabase {
+  const prepared = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare: (text) => {
+      const kept = prepared.get(text);
+      if (kept) {
+        prepared.delete(text);
+        prepared.set(text, kept);
+        return kept;
+      }
+      const statement = connection.prepare(text);
+      if (text.length <= PREPARED_STATEMENT_MAX_SQL) {
+        if (prepared.size >= PREPARED_STATEMENTS_KEPT) prepared.delete(prepared.keys().next().value as string);
+        prepared.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 function sqliteCode(error: unknown): string {
   const code = errorCode(error);
@@ -24,6 +51,8 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
     engine: 'sqlite',
     rowLocks: false,
     supportsReturning: true,
+    bindsArrays: false,
+    upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
       db.connection().execute(async (conn) => {
         // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
@@ -43,6 +72,6 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
       /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOTADB|CORRUPT)/.test(sqliteCode(error)) ||
       (error instanceof TypeError && /database connection is not open/i.test(error.message)),
   };
-  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: keepingPreparedStatements(connection) }) });
   return { db, dialect };
 }

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BoxofficeApi } from './api.js';
+import { type BenchEngine, createBenchDatabase } from './databases.js';
+import { FLOOR_SCRIPT, type ProcessHandle, SERVER_SCRIPT, STUBBED_BOOKING, compile, startProcess } from './processes.js';
+import { type Machine, type RunReport, printReport, reportMarkdown, BENCHMARKS_PREAMBLE } from './report.js';
+import {
+  type ScenarioResult,
+  type ScenarioSettings,
+  cancelStorm,
+  flashSale,
+  floor,
+  soldOutRush,
+  spread,
+  warmUp,
+  withoutDatabase,
+} from './scenarios.js';
+
+const ENGINES: readonly BenchEngine[] = ['sqlite', 'postgres', 'mysql'];
+const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const ADMIN_USER = 'admin';
+
+const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--no-record]`;
+
+function options(): { engine: BenchEngine; settings: ScenarioSettings; record: boolean } {
+  const { values } = parseArgs({
+    options: {
+      engine: { type: 'string', default: 'sqlite' },
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '100' },
+      'no-record': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const engine = values.engine as BenchEngine;
+  const durationSeconds = Number(values.duration);
+  const connections = Number(values.connections);
+  if (!ENGINES.includes(engine) || !(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1) {
+    process.stderr.write(`usage: ${USAGE}\n`);
+    process.exit(2);
+  }
+  return { engine, settings: { durationSeconds, connections }, record: !values['no-record'] };
+}
+
+function machine(databaseVersion: string): Machine {
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+    database: databaseVersion,
+  };
+}
+
+async function main(): Promise<void> {
+  const { engine, settings, record } = options();
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+  const startedAt = new Date();
+  const step = (label: string) => process.stdout.write(`bench: ${label}\n`);
+  step('compiling the server and the floor (tsc)');
+  for (const warning of compile()) step(`warning: ${warning}`);
+  const adminPassword = randomBytes(18).toString('base64url');
+  const database = await createBenchDatabase(engine);
+  const servers: ProcessHandle[] = [];
+  const boxoffice = async (extra: Record<string, string> = {}, preload: string | null = null) => {
+    const env = {
+      DATABASE_URL: database.url,
+      ADMIN_USER,
+      ADMIN_PASSWORD: adminPassword,
+      // Logging each request is a cost of its own; warn keeps errors and outages visible.
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '0',
+      WORKERS: '1',
+      ...extra,
+    };
+    const server = await startProcess(SERVER_SCRIPT, env, preload);
+    servers.push(server);
+    return { api: new BoxofficeApi(server.url, ADMIN_USER, adminPassword), server };
+  };
+  const results: ScenarioResult[] = [];
+  let cleanedUp: Promise<void> | null = null;
+  const cleanUp = () => {
+    cleanedUp ??= Promise.all(servers.map((server) => server.stop())).then(() => database.drop());
+    return cleanedUp;
+  };
+  // Ctrl-C still stops the servers and drops the bench's database.
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+  try {
+    step('floor: bare Fastify');
+    const floorServer = await startProcess(FLOOR_SCRIPT, {});
+    servers.push(floorServer);
+    const headers = new BoxofficeApi(floorServer.url, ADMIN_USER, adminPassword).headers;
+    results.push(await floor(floorServer, headers, settings));
+    await floorServer.stop();
+
+    step('Boxoffice without the database');
+    const stubbed = await boxoffice({}, STUBBED_BOOKING);
+    results.push(await withoutDatabase(stubbed, settings));
+    await stubbed.server.stop();
+
+    step(`Boxoffice on ${engine}, group commit (BATCH_MAX_SIZE default)`);
+    const batched = await boxoffice();
+    await warmUp(batched, settings);
+    step('1. flash sale');
+    results.push(await flashSale(batched, settings, 'flash sale'));
+    step('2. sold-out rush');
+    const rush = await soldOutRush(batched, settings);
+    results.push(rush.result);
+    step('3. cancel storm');
+    results.push(await cancelStorm(batched, settings, rush));
+    step('4. spread');
+    results.push(await spread(batched, settings));
+    await batched.server.stop();
+
+    step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);
+    const single = await boxoffice({ BATCH_MAX_SIZE: '1' });
+    await warmUp(single, settings);
+    step('1. flash sale, BATCH_MAX_SIZE=1');
+    results.push(await flashSale(single, settings, 'flash sale, BATCH_MAX_SIZE=1'));
+    await single.server.stop();
+  } finally {
+    await cleanUp();
+  }
+
+  const report: RunReport = { command, engine, startedAt, settings, machine: machine(database.version), results };
+  printReport(report);
+  if (record) {
+    if (!existsSync(BENCHMARKS_FILE)) writeFileSync(BENCHMARKS_FILE, BENCHMARKS_PREAMBLE);
+    appendFileSync(BENCHMARKS_FILE, reportMarkdown(report));
+    process.stdout.write(`bench: appended to ${BENCHMARKS_FILE}\n`);
+  }
+  const violated = results.some((result) => (result.violations?.length ?? 0) > 0);
+  process.exitCode = violated ? 1 : 0;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,224 @@
+import type { BoxofficeApi } from './api.js';
+import { type Answers, checkEvent, waitUntilSettled } from './invariants.js';
+import { type LoadResult, type PlannedRequest, runLoad } from './load.js';
+import type { ProcessHandle } from './processes.js';
+
+export interface ScenarioSettings {
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface ScenarioResult {
+  name: string;
+  load: LoadResult;
+  /** Null when the run stored nothing to check (the floor, Boxoffice without the database). */
+  violations: string[] | null;
+}
+
+interface Target {
+  api: BoxofficeApi;
+  server: ProcessHandle;
+}
+
+const FLASH_CAPACITY = 1_000_000;
+const RUSH_CAPACITY = 1_000;
+const RUSH_REQUESTS = 20_000;
+const STORM_WAITLISTED_CANCELS = 4_000;
+const SPREAD_EVENTS = 100;
+const SPREAD_CAPACITY = 1_000;
+const WARM_UP_SECONDS = 2;
+
+/** Sorts what the run was told into the sets the invariant check needs. */
+function answersFrom(load: LoadResult, kind: 'book' | 'cancel', earlier: ReadonlySet<string> = new Set()): Answers {
+  const succeeded = new Set<string>();
+  const unanswered = new Set<string>();
+  for (const key of load.sent) {
+    const status = load.answered.get(key);
+    if (status === undefined) unanswered.add(key);
+    else if (status >= 200 && status < 300) succeeded.add(key);
+  }
+  return {
+    booked: kind === 'book' ? succeeded : new Set(),
+    cancelled: kind === 'cancel' ? succeeded : new Set(),
+    unanswered,
+    earlier,
+  };
+}
+
+function bookingRequest(eventId: string, userId: string, key: string | null = userId): PlannedRequest {
+  return { method: 'POST', path: `/api/v1/events/${eventId}/bookings`, body: `{"userId":"${userId}"}`, key };
+}
+
+/** A deterministic shuffle (mulberry32), so every run cancels in the same order. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed;
+  const random = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+/** Bookings on a scratch event, unmeasured, so the server's code is compiled hot before a measured run. */
+export async function warmUp({ api, server }: Target, settings: ScenarioSettings): Promise<void> {
+  const event = await api.openEvent('Warm-up', FLASH_CAPACITY);
+  await runLoad(
+    {
+      url: api.url,
+      headers: api.headers,
+      connections: settings.connections,
+      durationSeconds: WARM_UP_SECONDS,
+      request: (n) => bookingRequest(event.id, `w${n}`),
+    },
+    server,
+  );
+}
+
+/** Booking requests against a server that stores nothing: warmed up, then measured. */
+async function unstored(name: string, server: ProcessHandle, headers: Record<string, string>, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const plan = (seconds: number) => ({
+    url: server.url,
+    headers,
+    connections: settings.connections,
+    durationSeconds: seconds,
+    request: (n: number) => bookingRequest('unstored', `f${n}`, null),
+  });
+  await runLoad(plan(WARM_UP_SECONDS), server);
+  return { name, load: await runLoad(plan(settings.durationSeconds), server), violations: null };
+}
+
+export const FLOOR = 'floor (bare Fastify)';
+
+/** 5. The floor: the same requests against bare Fastify. */
+export function floor(server: ProcessHandle, headers: Record<string, string>, settings: ScenarioSettings): Promise<ScenarioResult> {
+  return unstored(FLOOR, server, headers, settings);
+}
+
+/** Not a scenario of its own: Boxoffice with bookings answered from memory, i.e. its HTTP stack alone. */
+export function withoutDatabase(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  return unstored('Boxoffice without the database (bookings answered in memory)', target.server, target.api.headers, settings);
+}
+
+/** 1. Flash sale: one event with a million tickets, every request a new user, for the whole duration. */
+export async function flashSale(target: Target, settings: ScenarioSettings, name: string): Promise<ScenarioResult> {
+  const event = await target.api.openEvent('Flash sale', FLASH_CAPACITY);
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+      request: (n) => bookingRequest(event.id, `u${n}`),
+    },
+    target.server,
+  );
+  await waitUntilSettled(target.api, [event.id]);
+  return { name, load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')) };
+}
+
+/** 2. Sold-out rush: 20,000 bookings for 1,000 tickets, so most of the run grows the waiting list. */
+export async function soldOutRush(
+  target: Target,
+  settings: ScenarioSettings,
+): Promise<{ result: ScenarioResult; eventId: string; booked: ReadonlySet<string> }> {
+  const event = await target.api.openEvent('Sold-out rush', RUSH_CAPACITY);
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      amount: RUSH_REQUESTS,
+      request: (n) => bookingRequest(event.id, `r${n}`),
+    },
+    target.server,
+  );
+  const answers = answersFrom(load, 'book');
+  await waitUntilSettled(target.api, [event.id]);
+  return {
+    result: { name: `sold-out rush (${RUSH_CAPACITY} tickets, ${RUSH_REQUESTS} requests)`, load, violations: await checkEvent(target.api, event.id, answers) },
+    eventId: event.id,
+    booked: answers.booked,
+  };
+}
+
+/**
+ * 3. Cancel storm on the sold-out rush's event: every ticket holder and 4,000 of those waiting cancel at
+ * once, in shuffled order; each cancelled ticket goes to the head of the list.
+ */
+export async function cancelStorm(
+  target: Target,
+  settings: ScenarioSettings,
+  rush: { eventId: string; booked: ReadonlySet<string> },
+): Promise<ScenarioResult> {
+  const active = await target.api.bookings(rush.eventId);
+  const holders = active.filter((booking) => booking.status === 'confirmed').map((booking) => booking.userId);
+  const waiting = active.filter((booking) => booking.status === 'waitlisted').map((booking) => booking.userId);
+  const step = Math.max(1, Math.floor(waiting.length / STORM_WAITLISTED_CANCELS));
+  const leaving = waiting.filter((_, index) => index % step === 0).slice(0, STORM_WAITLISTED_CANCELS);
+  const cancels = shuffled([...holders, ...leaving], 7);
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      amount: cancels.length,
+      request: (n) => {
+        const userId = cancels[n];
+        if (userId === undefined) return { method: 'GET', path: '/healthz', key: null };
+        return { method: 'DELETE', path: `/api/v1/events/${rush.eventId}/bookings/${userId}`, key: userId };
+      },
+    },
+    target.server,
+  );
+  await waitUntilSettled(target.api, [rush.eventId]);
+  return {
+    name: `cancel storm (${holders.length} holders + ${leaving.length} waiting cancel)`,
+    load,
+    violations: await checkEvent(target.api, rush.eventId, answersFrom(load, 'cancel', rush.booked)),
+  };
+}
+
+/** 4. Spread: the same booking load over 100 events at once. */
+export async function spread(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const events = await Promise.all(
+    Array.from({ length: SPREAD_EVENTS }, (_, i) => target.api.openEvent(`Spread ${i}`, SPREAD_CAPACITY)),
+  );
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+      request: (n) => {
+        const event = events[n % events.length];
+        const userId = `s${n}`;
+        return bookingRequest(event?.id ?? '', userId, `${event?.id}/${userId}`);
+      },
+    },
+    target.server,
+  );
+  await waitUntilSettled(
+    target.api,
+    events.map((event) => event.id),
+  );
+  const violations: string[] = [];
+  for (const event of events) {
+    const prefix = `${event.id}/`;
+    const mine: LoadResult = {
+      ...load,
+      sent: new Set([...load.sent].filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length))),
+      answered: new Map(
+        [...load.answered].filter(([key]) => key.startsWith(prefix)).map(([key, status]) => [key.slice(prefix.length), status]),
+      ),
+    };
+    violations.push(...(await checkEvent(target.api, event.id, answersFrom(mine, 'book'))));
+  }
+  return { name: `spread (${SPREAD_EVENTS} events)`, load, violations };
+}
