@@ -14,6 +14,7 @@ import { openEvent } from '../domain/open-event.js';
 import { newBookingId } from './booking-id.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { type BatchLimits, EventBatcher } from './event-batcher.js';
+import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
 import type { BoxofficeStore, EventCursor } from './ports.js';
 
 export interface OpenEventInput extends Omit<NewEvent, 'id'> {
@@ -59,28 +60,57 @@ function expect<K extends EventCommand['kind']>(outcome: CommandOutcome | undefi
   return outcome as Succeeded<K>;
 }
 
+/** Turns a command's outcome into the answer its Idempotency-Key keeps; null when there is nothing to keep. */
+export type AnswerRecorder = (outcome: CommandOutcome) => { ref: KeyRef; answer: StoredAnswer } | null;
+
+interface QueuedCommand {
+  command: EventCommand;
+  record?: AnswerRecorder | undefined;
+}
+
+function recorder<K extends EventCommand['kind'], T>(
+  kind: K,
+  receipt: Receipt<T> | undefined,
+  result: (outcome: Succeeded<K>) => T,
+): AnswerRecorder | undefined {
+  if (!receipt) return undefined;
+  return (outcome) =>
+    outcome.ok && outcome.kind === kind ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) } : null;
+}
+
 /**
  * The booking use-cases: load under the event's lock, decide, apply — one transaction a batch.
  * Concurrent book, cancel and update calls for one event share a batch (group commit).
  */
 export class BookingService {
   private readonly now: () => string;
-  private readonly batcher: EventBatcher<EventCommand, CommandOutcome>;
+  private readonly batcher: EventBatcher<QueuedCommand, CommandOutcome>;
 
   constructor(
     private readonly store: BoxofficeStore,
     options: ServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date().toISOString());
-    this.batcher = new EventBatcher((eventId, commands) => this.runBatch(eventId, commands), options.batch ?? DEFAULT_BATCH);
+    this.batcher = new EventBatcher(
+      (eventId, queued) =>
+        this.runBatch(
+          eventId,
+          queued.map((entry) => entry.command),
+          queued.map((entry) => entry.record),
+        ),
+      options.batch ?? DEFAULT_BATCH,
+    );
   }
 
-  async openEvent(input: OpenEventInput, by: RequestedBy): Promise<EventView> {
+  /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
+  async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;
     return this.store.transaction(async (tx) => {
       const opened = openEvent({ ...input, id }, by, this.now());
       await tx.createEvent(opened);
-      return toEventView(opened.event);
+      const event = toEventView(opened.event);
+      if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(event));
+      return event;
     });
   }
 
@@ -100,18 +130,21 @@ export class BookingService {
     };
   }
 
-  async updateEvent(eventId: string, patch: EventPatch, by: RequestedBy): Promise<EventView> {
-    const outcome = await this.batcher.submit(eventId, { kind: 'update', patch, by });
+  async updateEvent(eventId: string, patch: EventPatch, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
+    const record = recorder('update', receipt, (outcome) => toEventView(outcome.event));
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'update', patch, by }, record });
     return toEventView(expect(outcome, 'update').event);
   }
 
-  async book(eventId: string, userId: string, by: RequestedBy): Promise<BookingView> {
-    const outcome = await this.batcher.submit(eventId, { kind: 'book', userId, bookingId: newBookingId(), by });
-    return expect(outcome, 'book').booking;
+  async book(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<BookingView>): Promise<BookingView> {
+    const command: EventCommand = { kind: 'book', userId, bookingId: newBookingId(), by };
+    const record = recorder('book', receipt, (outcome) => outcome.booking);
+    return expect(await this.batcher.submit(eventId, { command, record }), 'book').booking;
   }
 
-  async cancel(eventId: string, userId: string, by: RequestedBy): Promise<CancelResult> {
-    const outcome = await this.batcher.submit(eventId, { kind: 'cancel', userId, by });
+  async cancel(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<CancelResult>): Promise<CancelResult> {
+    const record = recorder('cancel', receipt, ({ booking, promoted }) => ({ booking, promoted }));
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'cancel', userId, by }, record });
     const { booking, promoted } = expect(outcome, 'cancel');
     return { booking, promoted };
   }
@@ -148,7 +181,11 @@ export class BookingService {
   }
 
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
-  async runBatch(eventId: string, commands: readonly EventCommand[]): Promise<CommandOutcome[]> {
+  async runBatch(
+    eventId: string,
+    commands: readonly EventCommand[],
+    records: readonly (AnswerRecorder | undefined)[] = [],
+  ): Promise<CommandOutcome[]> {
     const userIds = [...new Set(commands.flatMap((command) => ('userId' in command ? [command.userId] : [])))];
     return this.store.transaction(async (tx) => {
       const state = await tx.lockEventState(eventId, {
@@ -159,6 +196,11 @@ export class BookingService {
       // Taken under the lock, so timestamps follow commit order.
       const { outcomes, changes } = decide(state, commands, this.now());
       await tx.applyChanges(changes);
+      // The answers keyed requests will get commit with the changes they answer.
+      for (const [index, outcome] of outcomes.entries()) {
+        const kept = records[index]?.(outcome);
+        if (kept) await tx.storeAnswer(kept.ref, kept.answer);
+      }
       return outcomes;
     });
   }

@@ -3,6 +3,7 @@ import type { Booking, BookingStatus } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
+import type { KeyRef, StoredAnswer } from './idempotency.js';
 
 /** Which rows a batch of commands against one event must see. */
 export interface EventStateNeeds {
@@ -18,6 +19,8 @@ export interface EventTransaction {
   /** Locks the event against concurrent writers and loads what the commands need; null if absent. */
   lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null>;
   applyChanges(changes: EventChanges): Promise<void>;
+  /** Completes an Idempotency-Key claim with its answer, in this transaction. */
+  storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void>;
 }
 
 export interface EventCursor {

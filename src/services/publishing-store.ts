@@ -30,6 +30,7 @@ export class PublishingStore implements BoxofficeStore {
       created = [];
       return work({
         lockEventState: (eventId, needs) => tx.lockEventState(eventId, needs),
+        storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
         createEvent: async (opened) => {
           await tx.createEvent(opened);
           created.push(opened);

@@ -5,6 +5,7 @@ import type { EventChanges, EventState } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
+import type { KeyRef, StoredAnswer } from '../services/idempotency.js';
 import type {
   BookingFilter,
   BoxofficeStore,
@@ -17,6 +18,7 @@ import { AuditRepository } from './audit-repository.js';
 import { BookingsRepository } from './bookings-repository.js';
 import type { Db, Dialect, OpenedDatabase } from './dialect.js';
 import { EventsRepository } from './events-repository.js';
+import { IdempotencyRepository } from './idempotency-repository.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -24,11 +26,13 @@ class SqlEventTransaction implements EventTransaction {
   private readonly events: EventsRepository;
   private readonly bookings: BookingsRepository;
   private readonly audit: AuditRepository;
+  private readonly keys: IdempotencyRepository;
 
   constructor(
     trx: Db,
     private readonly dialect: Dialect,
   ) {
+    this.keys = new IdempotencyRepository(trx);
     this.events = new EventsRepository(trx, dialect);
     this.bookings = new BookingsRepository(trx, dialect);
     this.audit = new AuditRepository(trx);
@@ -61,6 +65,10 @@ class SqlEventTransaction implements EventTransaction {
     return { event, activeBookings, positions, waitlistHead };
   }
 
+  storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
+    return this.keys.complete(ref, answer);
+  }
+
   async applyChanges(changes: EventChanges): Promise<void> {
     // Cancellations free (event, user) before a re-booking by the same user takes it.
     await this.bookings.updateMany(changes.updated);
@@ -73,7 +81,7 @@ class SqlEventTransaction implements EventTransaction {
 /** BoxofficeStore over Kysely, the same for every engine; the Dialect holds what differs. */
 export class SqlStore implements BoxofficeStore {
   readonly db: Db;
-  private readonly dialect: Dialect;
+  readonly dialect: Dialect;
   private readonly events: EventsRepository;
   private readonly bookings: BookingsRepository;
   private readonly audit: AuditRepository;

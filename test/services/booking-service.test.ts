@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
 import type { EventCommand } from '../../src/domain/decide.js';
+import { IdempotencyService } from '../../src/services/idempotency.js';
+import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { ENGINES } from '../helpers/engines.js';
 import { uniqueId } from '../helpers/factories.js';
 import { type TestApp, createTestApp } from '../helpers/test-app.js';
@@ -92,5 +94,41 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
       ),
     ).rejects.toThrow();
     expect(await t.service.getEvent(event.id)).toMatchObject({ bookedCount: 1 });
+  });
+});
+
+describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+  });
+  afterAll(async () => t.close());
+
+  const keyRow = (key: string) =>
+    t.store.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+
+  it('stores a keyed booking’s answer in the booking’s own transaction', async () => {
+    const event = await t.service.openEvent({ name: 'Receipts', venue: null, startsAt: null, totalTickets: 1 }, BY);
+    const ref = { scope: 'admin', key: uniqueId('receipt') };
+    const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
+    await idempotency.claim(ref, 'hash');
+    const booking = await t.service.book(event.id, 'kept', BY, {
+      ref,
+      render: (result) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) }),
+    });
+    const row = await keyRow(ref.key);
+    expect(row).toMatchObject({ state: 'done', status_code: 201 });
+    expect(JSON.parse(row?.response_body ?? '')).toEqual({ booking });
+  });
+
+  it('keeps neither the change nor its answer when a refused command has a key', async () => {
+    const event = await t.service.openEvent({ name: 'Refused', venue: null, startsAt: null, totalTickets: 1 }, BY);
+    await t.service.book(event.id, 'first', BY);
+    const ref = { scope: 'admin', key: uniqueId('refused') };
+    const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
+    await idempotency.claim(ref, 'hash');
+    const render = () => ({ statusCode: 201, body: '{}' });
+    await expect(t.service.book(event.id, 'first', BY, { ref, render })).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });
+    expect(await keyRow(ref.key)).toMatchObject({ state: 'pending', response_body: null });
   });
 });

@@ -189,6 +189,7 @@ function crashingBeforeCommit(store: BoxofficeStore, crash: { culprit: string | 
         work({
           createEvent: (opened) => tx.createEvent(opened),
           lockEventState: (eventId, needs) => tx.lockEventState(eventId, needs),
+          storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
           applyChanges: async (changes) => {
             await tx.applyChanges(changes);
             if (crash.on && names(changes)) throw new Error('power cut between the writes and the commit');

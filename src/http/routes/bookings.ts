@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { BookingService } from '../../services/booking-service.js';
+import type { BookingView } from '../../domain/booking.js';
+import type { BookingService, CancelResult } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
+import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
 import {
   Booking,
@@ -24,8 +26,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
     { config: { bookingCommand: true }, schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body ?? {}), auth);
-      const booking = await service.book(request.params.eventId, userId, requestedBy(request, request.caller));
-      return reply.code(201).send({ booking });
+      const answer = answerFor(request, 201, (booking: BookingView) => ({ booking }));
+      const booking = await service.book(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, booking);
     },
   );
 
@@ -41,9 +44,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
   app.delete(
     '/events/:eventId/bookings/:userId',
     { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: CancelEnvelope } } },
-    async (request) => {
+    async (request, reply) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
-      return service.cancel(request.params.eventId, userId, requestedBy(request, request.caller));
+      const answer = answerFor(request, 200, (result: CancelResult) => result);
+      const result = await service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, result);
     },
   );
 

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { BookingService } from '../../services/booking-service.js';
+import type { EventView } from '../../domain/event.js';
 import { requestedBy, requireAdmin } from '../auth.js';
+import { answerFor } from '../idempotency.js';
 import {
   AuditEntry,
   AuditQuery,
@@ -23,8 +25,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     async (request, reply) => {
       requireAdmin(request.caller);
       const { venue = null, startsAt = null, ...rest } = request.body;
-      const event = await service.openEvent({ ...rest, venue: venue || null, startsAt }, requestedBy(request, request.caller));
-      return reply.code(201).send(event);
+      const answer = answerFor(request, 201, (event: EventView) => event);
+      const event = await service.openEvent({ ...rest, venue: venue || null, startsAt }, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, event);
     },
   );
 
@@ -43,10 +46,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
   app.patch(
     '/events/:eventId',
     { schema: { params: EventParams, body: PatchEventBody, response: { 200: Event } } },
-    async (request) => {
+    async (request, reply) => {
       requireAdmin(request.caller);
       const patch = request.body.venue === '' ? { ...request.body, venue: null } : request.body;
-      return service.updateEvent(request.params.eventId, patch, requestedBy(request, request.caller));
+      const answer = answerFor(request, 200, (event: EventView) => event);
+      const event = await service.updateEvent(request.params.eventId, patch, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, event);
     },
   );
 

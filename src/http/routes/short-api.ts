@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
-import type { BookingService } from '../../services/booking-service.js';
+import type { BookingView } from '../../domain/booking.js';
+import type { EventView } from '../../domain/event.js';
+import type { BookingService, CancelResult } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
+import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
 import {
   BookingEnvelope,
@@ -38,6 +41,7 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
   app.post('/initialize', { schema: { body: InitializeBody, response: { 201: Event } } }, async (request, reply) => {
     requireAdmin(request.caller);
     const body = request.body;
+    const answer = answerFor(request, 201, (event: EventView) => event);
     const event = await service.openEvent(
       {
         id: oneOf<string>(body, ['id', 'eventId'], false),
@@ -47,8 +51,9 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
         startsAt: body.date ?? null,
       },
       requestedBy(request, request.caller),
+      answer.receipt,
     );
-    return reply.code(201).send(event);
+    return answer.send(reply, event);
   });
 
   app.post(
@@ -64,15 +69,25 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
     },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const booking = await service.book(request.body.eventId, userId, requestedBy(request, request.caller));
-      return reply.code(201).send({ status: booking.status === 'confirmed' ? 'booked' : 'waitlisted', booking });
+      const answer = answerFor(request, 201, (booking: BookingView) => ({
+        status: booking.status === 'confirmed' ? 'booked' : 'waitlisted',
+        booking,
+      }));
+      const booking = await service.book(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, booking);
     },
   );
 
-  app.post('/cancel', { config: { bookingCommand: true }, schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } }, async (request) => {
-    const userId = bookingUser(request.caller, namedUser(request.body), auth);
-    return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller));
-  });
+  app.post(
+    '/cancel',
+    { config: { bookingCommand: true }, schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, namedUser(request.body), auth);
+      const answer = answerFor(request, 200, (result: CancelResult) => result);
+      const result = await service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
+      return answer.send(reply, result);
+    },
+  );
 
   app.get('/status/:eventId', { schema: { params: EventParams, response: { 200: EventStatus } } }, async (request) => {
     const event = await service.getEvent(request.params.eventId);
