@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
-import { type AuthOptions, type Caller, identify, refuseRejected } from './auth.js';
+import { type AuthOptions, type Caller, callerIdentifier, refuseRejected } from './auth.js';
 import { registerErrorHandling, sendProblem } from './errors.js';
 import { DomainError } from '../domain/errors.js';
 import type { ConsistencyCheck } from '../services/consistency-check.js';
@@ -16,6 +15,7 @@ import { registerIdempotency } from './idempotency.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
 import { eventRoutes } from './routes/events.js';
@@ -88,11 +88,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerErrorHandling(app);
   app.decorateRequest('caller');
   // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.
+  const identify = callerIdentifier(deps.auth);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    request.caller = request.routeOptions.config.signIn
-      ? { kind: 'anonymous' }
-      : await identify(request.headers.authorization, deps.auth);
+    request.caller = request.routeOptions.config.signIn ? { kind: 'anonymous' } : await identify(request.headers.authorization);
   });
   app.addHook('preValidation', async (request) => {
     refuseRejected(request.caller);
@@ -100,23 +99,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trimBodyStrings(request.body);
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        // Served over plain HTTP on 127.0.0.1 by default: upgrading sub-requests to https would break the page.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+  registerSecurityHeaders(app);
   deps.metrics.register(app);
   await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;

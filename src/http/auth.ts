@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { RequestedBy } from '../domain/audit.js';
 import { DomainError } from '../domain/errors.js';
-import { constantTimeEqual } from '../services/constant-time.js';
+import { secretMatcher } from '../services/constant-time.js';
 import type { TokenIssuer } from '../services/token-issuer.js';
 
 export type Caller =
@@ -32,20 +32,31 @@ export function basicCredentials(authorization: string | undefined): BasicCreden
   return colon < 0 ? null : { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Who is calling, from the Authorization header. */
-export async function identify(authorization: string | undefined, options: AuthOptions): Promise<Caller> {
+export type Identify = (authorization: string | undefined) => Promise<Caller>;
+
+/** Who is calling, from the Authorization header; the admin's secrets are digested once, here. */
+export function callerIdentifier(options: AuthOptions): Identify {
+  const adminUser = secretMatcher(options.adminUser);
+  const adminPassword = secretMatcher(options.adminPassword);
+  return (authorization) => identify(authorization, options.tokens, (login, password) => [adminUser(login), adminPassword(password)].every(Boolean));
+}
+
+async function identify(
+  authorization: string | undefined,
+  tokens: TokenIssuer,
+  isAdmin: (login: string, password: string) => boolean,
+): Promise<Caller> {
   const header = authorization?.trim() ?? '';
   if (header === '') return { kind: 'anonymous' };
   const bearer = /^Bearer\s+(\S+)$/i.exec(header);
   if (bearer?.[1]) {
-    const claims = await options.tokens.verify(bearer[1]);
+    const claims = await tokens.verify(bearer[1]);
     if (!claims) return { kind: 'rejected', reason: 'The bearer token is invalid or has expired; sign in again.' };
     return claims.role === 'admin' ? { kind: 'admin' } : { kind: 'user', userId: claims.userId };
   }
   const basic = basicCredentials(header);
   if (basic) {
-    const matches = [constantTimeEqual(basic.login, options.adminUser), constantTimeEqual(basic.password, options.adminPassword)];
-    if (matches.every(Boolean)) return { kind: 'admin' };
+    if (isAdmin(basic.login, basic.password)) return { kind: 'admin' };
     return { kind: 'rejected', reason: 'The admin user name or password is wrong.' };
   }
   return { kind: 'rejected', reason: 'Send a bearer token, or admin credentials with HTTP Basic.' };
