@@ -2,12 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from './processes.js';
 import type { SoakSample, SoakSampleRequest } from './soak-probe.js';
 
 // `npm run soak [-- --seconds 60]`: the real server on a temporary SQLite file under a bounded mixed
@@ -64,15 +64,6 @@ const RATE = args.rate === '0' ? 0 : positive('rate', args.rate);
 
 const ADMIN_PASSWORD = `soak-${randomBytes(9).toString('base64url')}`;
 const ADMIN_AUTH = `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}`;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port on 127.0.0.1');
-  return address.port;
-}
 
 /** The server as `npm start` runs it, plus the probe and --expose-gc; its logs (info) go to /dev/null. */
 class SoakServer {

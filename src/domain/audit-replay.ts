@@ -1,5 +1,6 @@
 import type { AuditEntry } from './audit.js';
 import type { BookingStatus } from './booking.js';
+import type { EventRecord } from './event.js';
 
 /** The invariants of SPEC §1 a check can see broken in stored rows; I5 needs a crash to test, not a log. */
 export const CHECKED_INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I6'] as const;
@@ -13,14 +14,8 @@ export interface Discrepancy {
 }
 
 /** The event as its audit log says it must be. */
-export interface ReplayedEvent {
-  name: string;
-  venue: string | null;
-  startsAt: string | null;
-  totalTickets: number;
-  salesOpen: boolean;
-  bookedCount: number;
-  waitlistCount: number;
+export interface ReplayedEvent
+  extends Pick<EventRecord, 'name' | 'venue' | 'startsAt' | 'totalTickets' | 'salesOpen' | 'bookedCount' | 'waitlistCount'> {
   /** Bookings the event accepted, which is its stored lastQueueNo. */
   acceptedCount: number;
 }

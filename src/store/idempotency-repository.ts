@@ -13,23 +13,26 @@ function toRecord(row: Selectable<IdempotencyKeysTable>): KeyRecord {
   };
 }
 
+/** The columns of a fresh pending claim, whether inserted or taken over. */
+function pendingClaim(requestHash: string, now: string, leaseUntil: string, expiresAt: string) {
+  return {
+    request_hash: requestHash,
+    state: 'pending',
+    status_code: null,
+    response_body: null,
+    created_at: now,
+    lease_until: leaseUntil,
+    expires_at: expiresAt,
+  };
+}
+
 export class IdempotencyRepository {
   constructor(private readonly db: Db) {}
 
   async insertPending(ref: KeyRef, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<void> {
     await this.db
       .insertInto('idempotency_keys')
-      .values({
-        scope: ref.scope,
-        idempotency_key: ref.key,
-        request_hash: requestHash,
-        state: 'pending',
-        status_code: null,
-        response_body: null,
-        created_at: now,
-        lease_until: leaseUntil,
-        expires_at: expiresAt,
-      })
+      .values({ scope: ref.scope, idempotency_key: ref.key, ...pendingClaim(requestHash, now, leaseUntil, expiresAt) })
       .execute();
   }
 
@@ -47,15 +50,7 @@ export class IdempotencyRepository {
   async takeOver(ref: KeyRef, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
     const result = await this.db
       .updateTable('idempotency_keys')
-      .set({
-        request_hash: requestHash,
-        state: 'pending',
-        status_code: null,
-        response_body: null,
-        created_at: now,
-        lease_until: leaseUntil,
-        expires_at: expiresAt,
-      })
+      .set(pendingClaim(requestHash, now, leaseUntil, expiresAt))
       .where('scope', '=', ref.scope)
       .where('idempotency_key', '=', ref.key)
       .where('state', '=', seen.state)

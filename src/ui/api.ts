@@ -1,46 +1,12 @@
 import { clearSession, currentSession } from './session.js';
 
-// The shapes of SPEC §2 the page reads; the server's schemas are the source of truth.
+// The shapes the server answers with, straight from its domain types (type-only: nothing of the
+// server is bundled into the page).
+import type { AuditEntry } from '../domain/audit.js';
+import type { BookingStatus, BookingView as Booking } from '../domain/booking.js';
+import type { EventView as BoxEvent, EventPatch, NewEvent } from '../domain/event.js';
 
-export interface BoxEvent {
-  id: string;
-  name: string;
-  venue: string | null;
-  startsAt: string | null;
-  totalTickets: number;
-  salesOpen: boolean;
-  bookedCount: number;
-  availableTickets: number;
-  waitlistCount: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type BookingStatus = 'confirmed' | 'waitlisted' | 'cancelled';
-
-export interface Booking {
-  id: string;
-  eventId: string;
-  userId: string;
-  status: BookingStatus;
-  position: number | null;
-  createdAt: string;
-  updatedAt: string;
-  confirmedAt: string | null;
-  cancelledAt: string | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  eventId: string;
-  action: string;
-  userId: string | null;
-  bookingId: string | null;
-  actor: string;
-  requestId: string | null;
-  at: string;
-  data: Record<string, unknown> | null;
-}
+export type { AuditEntry, Booking, BookingStatus, BoxEvent, EventPatch };
 
 export interface TokenGrant {
   token: string;
@@ -79,21 +45,8 @@ export class ApiError extends Error {
 /** The code of a request that never reached the server or never came back. */
 export const NETWORK_ERROR = 'NETWORK_ERROR';
 
-export interface EventInput {
-  id?: string;
-  name: string;
-  venue?: string | null;
-  startsAt?: string | null;
-  totalTickets: number;
-}
-
-export interface EventPatch {
-  name?: string;
-  venue?: string | null;
-  startsAt?: string | null;
-  totalTickets?: number;
-  salesOpen?: boolean;
-}
+/** What the organizer's form sends to create an event: the server makes an id when none is given. */
+export type EventInput = Pick<NewEvent, 'name' | 'totalTickets'> & Partial<Pick<NewEvent, 'id' | 'venue' | 'startsAt'>>;
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';

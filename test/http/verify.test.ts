@@ -6,14 +6,12 @@ import type { Caller } from '../../src/http/auth.js';
 import { registerErrorHandling } from '../../src/http/errors.js';
 import { verifyRoutes } from '../../src/http/routes/verify.js';
 import { validatorCompiler } from '../../src/http/validation.js';
-import { BookingService } from '../../src/services/booking-service.js';
+import type { BookingService } from '../../src/services/booking-service.js';
 import { ConsistencyCheck } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
-import { openDatabase } from '../../src/store/db.js';
 import type { Db } from '../../src/store/dialect.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { SqlStore } from '../../src/store/sql-store.js';
-import { SQLITE, type TestDatabase } from '../helpers/engines.js';
+import { SQLITE } from '../helpers/engines.js';
+import { type TestStore, createTestStore } from '../helpers/test-store.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: 'verify-route-test' };
 
@@ -38,25 +36,19 @@ async function verifyApp(check: ConsistencyCheck): Promise<FastifyInstance> {
 }
 
 describe('GET /api/v1/events/:eventId/verify', () => {
-  let database: TestDatabase;
-  let store: SqlStore;
+  let t: TestStore;
   let db: Db;
   let service: BookingService;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    database = await SQLITE.create();
-    const opened = openDatabase(database.config);
-    db = opened.db;
-    await migrateToLatest(db);
-    store = new SqlStore(opened);
-    service = new BookingService(store);
-    app = await verifyApp(new ConsistencyCheck(new ConsistencyReader(opened)));
+    t = await createTestStore(SQLITE);
+    ({ db, service } = t);
+    app = await verifyApp(new ConsistencyCheck(new ConsistencyReader(t.opened)));
   });
   afterAll(async () => {
     await app.close();
-    await store.close();
-    await database.drop();
+    await t.close();
   });
 
   async function soldOut(): Promise<string> {

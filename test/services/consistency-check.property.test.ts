@@ -2,14 +2,12 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
-import { BookingService } from '../../src/services/booking-service.js';
+import type { BookingService } from '../../src/services/booking-service.js';
 import { ConsistencyCheck } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
-import { openDatabase } from '../../src/store/db.js';
 import type { Db } from '../../src/store/dialect.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { SqlStore } from '../../src/store/sql-store.js';
-import { SQLITE, type TestDatabase } from '../helpers/engines.js';
+import { SQLITE } from '../helpers/engines.js';
+import { type TestStore, createTestStore } from '../helpers/test-store.js';
 import { uniqueId } from '../helpers/factories.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: 'consistency-property' };
@@ -46,24 +44,18 @@ const tamperArb: fc.Arbitrary<Tamper> = fc.oneof(
 );
 
 describe('consistency check — any single tampered row is found', () => {
-  let database: TestDatabase;
-  let store: SqlStore;
+  let t: TestStore;
   let db: Db;
   let service: BookingService;
   let check: ConsistencyCheck;
 
   beforeAll(async () => {
-    database = await SQLITE.create();
-    const opened = openDatabase(database.config);
-    db = opened.db;
-    await migrateToLatest(db);
-    store = new SqlStore(opened);
-    service = new BookingService(store);
-    check = new ConsistencyCheck(new ConsistencyReader(opened, 4));
+    t = await createTestStore(SQLITE);
+    ({ db, service } = t);
+    check = new ConsistencyCheck(new ConsistencyReader(t.opened, 4));
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await t.close();
   });
 
   async function play(capacity: number, batches: Step[][]): Promise<string> {

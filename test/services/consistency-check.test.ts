@@ -4,14 +4,12 @@ import type { AuditAction, AuditEntry, RequestedBy } from '../../src/domain/audi
 import type { Discrepancy } from '../../src/domain/audit-replay.js';
 import type { Booking, BookingStatus } from '../../src/domain/booking.js';
 import type { EventRecord } from '../../src/domain/event.js';
-import { BookingService } from '../../src/services/booking-service.js';
+import type { BookingService } from '../../src/services/booking-service.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
-import { openDatabase } from '../../src/store/db.js';
 import type { Db } from '../../src/store/dialect.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { SqlStore } from '../../src/store/sql-store.js';
-import { ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { ENGINES } from '../helpers/engines.js';
+import { type TestStore, createTestStore } from '../helpers/test-store.js';
 import { uniqueId } from '../helpers/factories.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: 'consistency-test' };
@@ -22,24 +20,18 @@ type Found = Pick<Discrepancy, 'invariant' | 'bookingId'>;
 const summary = (found: Discrepancy[] | null): Found[] => (found ?? []).map(({ invariant, bookingId }) => ({ invariant, bookingId }));
 
 describe.each(ENGINES)('consistency check on $name', (engine) => {
-  let database: TestDatabase;
-  let store: SqlStore;
+  let t: TestStore;
   let db: Db;
   let service: BookingService;
   let check: ConsistencyCheck;
 
   beforeAll(async () => {
-    database = await engine.create();
-    const opened = openDatabase(database.config);
-    db = opened.db;
-    await migrateToLatest(db);
-    store = new SqlStore(opened);
-    service = new BookingService(store);
-    check = new ConsistencyCheck(new ConsistencyReader(opened, PAGE_SIZE));
+    t = await createTestStore(engine);
+    ({ db, service } = t);
+    check = new ConsistencyCheck(new ConsistencyReader(t.opened, PAGE_SIZE));
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await t.close();
   });
 
   const bookingIdOf = async (eventId: string, userId: string) => (await service.getBooking(eventId, userId)).id;
