@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { ConsistencyCheck } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
 import { openDatabase } from '../../src/store/db.js';
@@ -81,6 +82,23 @@ describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
     expect(counts).toMatchObject({ bookedCount: 2, availableTickets: 3 });
     const audit = await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/audit`, headers: asAdmin() });
     expect(audit.json().entries.map((entry: { userId: string | null }) => entry.userId)).toEqual([null, 'before', 'after']);
+  });
+
+  const postgresOnly = engine.name === 'postgres' ? it : () => {};
+  postgresOnly('never answers 500 when PostgreSQL terminates its backends mid-load', async () => {
+    const event = await createEvent(app, { totalTickets: 20 });
+    const load = Array.from({ length: 60 }, (_, i) => bookUser(event.id, `terminated-${i}`));
+    const admin = new pg.Client({ connectionString: database.config.location });
+    await admin.connect();
+    const { rows } = await admin.query(
+      'select count(pg_terminate_backend(pid)) as terminated from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
+    await admin.end();
+    const answers = await Promise.all(load);
+    expect(Number(rows[0]?.terminated)).toBeGreaterThan(0);
+    expect(answers.every((answer) => answer.statusCode === 201 || answer.statusCode === 503)).toBe(true);
+    await eventually(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
+    expect((await bookUser(event.id, 'after-termination')).statusCode).toBe(201);
   });
 
   it('never answers 500 when the connections are dropped under load, and keeps the counts whole', async () => {
