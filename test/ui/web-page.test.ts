@@ -119,6 +119,8 @@ describe('the web page, in Chromium against a real server', () => {
     await bob.getByRole('button', { name: 'Join the waiting list' }).click();
     await shows(bookingPanel(bob), 'Waiting list position 1');
     await shows(bob, /^Live$/);
+    // The panel answers from the booking itself; the counts follow a moment later. Picture them agreeing.
+    await expect.poll(() => bob.locator('[data-count="waiting"]').textContent()).toBe('1');
 
     mkdirSync(SCREENSHOTS, { recursive: true });
     await bob.screenshot({ path: join(SCREENSHOTS, 'event-desktop.png'), fullPage: true });
