@@ -13,12 +13,11 @@ import { BookingService } from './services/booking-service.js';
 import { ConsistencyCheck } from './services/consistency-check.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
-import { constantTimeEqual } from './services/constant-time.js';
 import { PublishingStore } from './services/publishing-store.js';
 import { TokenIssuer } from './services/token-issuer.js';
 import { openDatabase } from './store/db.js';
 import { ConsistencyReader } from './store/consistency-reader.js';
-import { migrateToLatest } from './store/migrate.js';
+import { migrateDatabase, migrateToLatest } from './store/migrate.js';
 import { PostgresChangeFeed } from './store/postgres-change-feed.js';
 import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlStore } from './store/sql-store.js';
@@ -48,15 +47,6 @@ function announceGeneratedSecrets(config: Readonly<Config>, log: { warn(message:
   }
   if (config.authSecretGenerated) {
     log.warn('AUTH_SECRET is not set; using a random one, so every token dies with this process');
-  }
-}
-
-async function migrate(config: Readonly<Config>): Promise<void> {
-  const { db } = openDatabase(config.database);
-  try {
-    await migrateToLatest(db);
-  } finally {
-    await db.destroy();
   }
 }
 
@@ -96,7 +86,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     metrics,
     idempotency,
     consistency: new ConsistencyCheck(new ConsistencyReader(database)),
-    accounts: new AccountService(new SqlUserStore(database), tokens, config, constantTimeEqual),
+    accounts: new AccountService(new SqlUserStore(database), tokens, config),
     store,
     auth: { ...config, tokens },
     rateLimit: config.rateLimit,
@@ -141,7 +131,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   if (config.workers > 1 && cluster.isPrimary) {
     // Migrate once, before any worker opens the schema.
-    await migrate(config);
+    await migrateDatabase(config.database);
     const log = pino({ level: config.logLevel });
     announceGeneratedSecrets(config, log);
     runPrimary(config, log);

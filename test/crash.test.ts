@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/domain/audit.js';
 import type { BookingView } from '../src/domain/booking.js';
@@ -8,8 +7,7 @@ import { DEFAULT_IDEMPOTENCY } from '../src/services/idempotency.js';
 import { ConsistencyReader } from '../src/store/consistency-reader.js';
 import { openDatabase } from '../src/store/db.js';
 import { ENGINES, type TestDatabase } from './helpers/engines.js';
-import { type ServerProcess, adminRequest, startServer } from './helpers/server-process.js';
-import { ADMIN_AUTH } from './helpers/test-app.js';
+import { type ServerProcess, adminRequest, adminRequestRaw, startServer } from './helpers/server-process.js';
 
 const SETUPS = ENGINES.filter((engine) => engine.name === 'sqlite' || engine.name === 'postgres');
 const ROUNDS = 3;
@@ -27,36 +25,15 @@ interface Attempt {
   answer: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-
-function send(base: string, attempt: Omit<Attempt, 'status' | 'answer'>): Promise<{ status: number | null; answer: string; replayed: boolean }> {
-  const payload = attempt.body === undefined ? undefined : JSON.stringify(attempt.body);
-  return new Promise((resolve) => {
-    const req = request(
-      `${base}${attempt.path}`,
-      {
-        method: attempt.method,
-        agent,
-        headers: {
-          authorization: ADMIN_AUTH,
-          'idempotency-key': attempt.key,
-          'x-request-id': attempt.requestId,
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? null, answer: text, replayed: res.headers['idempotent-replayed'] === 'true' }));
-        res.on('error', () => resolve({ status: null, answer: '', replayed: false }));
-      },
-    );
-    req.on('error', () => resolve({ status: null, answer: '', replayed: false }));
-    req.end(payload);
-  });
+/** One attempt; a connection the server dropped (it was killed) is an answer of null. */
+async function send(base: string, attempt: Omit<Attempt, 'status' | 'answer'>): Promise<{ status: number | null; answer: string; replayed: boolean }> {
+  const headers = { 'idempotency-key': attempt.key, 'x-request-id': attempt.requestId };
+  try {
+    const answer = await adminRequestRaw(base, attempt.method, attempt.path, { body: attempt.body, headers });
+    return { status: answer.status, answer: answer.text, replayed: answer.headers['idempotent-replayed'] === 'true' };
+  } catch {
+    return { status: null, answer: '', replayed: false };
+  }
 }
 
 describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine) => {

@@ -1,30 +1,13 @@
-import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINES, type TestDatabase } from './helpers/engines.js';
-import { adminRequest, startServer } from './helpers/server-process.js';
-import { ADMIN_AUTH } from './helpers/test-app.js';
+import { adminRequest, adminRequestRaw, startServer } from './helpers/server-process.js';
 
 const SETUPS = ENGINES.filter((engine) => engine.name === 'sqlite' || engine.name === 'postgres');
 
-/** A POST with an Idempotency-Key, answered as raw status, headers and body bytes. */
-function postWithKey(base: string, path: string, key: string, body: unknown): Promise<{ status: number; replayed: string | undefined; body: string }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${base}${path}`,
-      { method: 'POST', headers: { authorization: ADMIN_AUTH, 'content-type': 'application/json', 'idempotency-key': key } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, replayed: res.headers['idempotent-replayed'] as string | undefined, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+/** A POST with an Idempotency-Key, answered as status, replay header and body bytes. */
+async function postWithKey(base: string, path: string, key: string, body: unknown) {
+  const answer = await adminRequestRaw(base, 'POST', path, { body, headers: { 'idempotency-key': key } });
+  return { status: answer.status, replayed: answer.headers['idempotent-replayed'], body: answer.text };
 }
 
 describe.each(SETUPS)('an idempotent retry after kill -9 and restart on $name', (engine) => {

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { type Role, type User, type UserView, toUserView } from '../domain/user.js';
+import { secretMatcher } from './constant-time.js';
 import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenIssuer } from './token-issuer.js';
 
@@ -28,21 +29,24 @@ export interface TokenGrant {
   role: Role;
 }
 
-export type PasswordCheck = (given: string, expected: string) => boolean;
-
 function wrongCredentials(): DomainError {
   return new DomainError('UNAUTHORIZED', 'The e-mail address or password is wrong.');
 }
 
 /** Sign-up and sign-in: accounts, their passwords (scrypt) and bearer tokens. */
 export class AccountService {
+  private readonly isAdminUser: (given: string) => boolean;
+  private readonly isAdminPassword: (given: string) => boolean;
+
   constructor(
     private readonly users: UserStore,
     private readonly tokens: TokenIssuer,
-    private readonly admin: AdminCredentials,
-    private readonly adminMatches: PasswordCheck,
+    admin: AdminCredentials,
     private readonly now: () => string = () => new Date().toISOString(),
-  ) {}
+  ) {
+    this.isAdminUser = secretMatcher(admin.adminUser);
+    this.isAdminPassword = secretMatcher(admin.adminPassword);
+  }
 
   async register(registration: Registration): Promise<UserView> {
     const user: User = {
@@ -58,7 +62,7 @@ export class AccountService {
   /** A token for the admin's credentials or a registered user's; UNAUTHORIZED otherwise. */
   async grantToken(login: string, password: string): Promise<TokenGrant> {
     // Both halves are always compared, so timing does not tell whether the name was the admin's.
-    const adminChecks = [this.adminMatches(login, this.admin.adminUser), this.adminMatches(password, this.admin.adminPassword)];
+    const adminChecks = [this.isAdminUser(login), this.isAdminPassword(password)];
     if (adminChecks.every(Boolean)) return this.grant('admin', 'admin');
     const userId = login.toLowerCase();
     const user = await this.users.findUser(userId);

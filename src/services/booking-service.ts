@@ -106,7 +106,7 @@ export class BookingService {
   async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;
     return this.store.transaction(async (tx) => {
-      const opened = openEvent({ ...input, id }, by, this.now());
+      const opened = openEvent({ ...input, id, venue: input.venue || null }, by, this.now());
       await tx.createEvent(opened);
       const event = toEventView(opened.event);
       if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(event));
@@ -132,7 +132,9 @@ export class BookingService {
 
   async updateEvent(eventId: string, patch: EventPatch, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const record = recorder('update', receipt, (outcome) => toEventView(outcome.event));
-    const outcome = await this.batcher.submit(eventId, { command: { kind: 'update', patch, by }, record });
+    // An empty venue means no venue, on both API shapes.
+    const normalized = patch.venue === '' ? { ...patch, venue: null } : patch;
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'update', patch: normalized, by }, record });
     return toEventView(expect(outcome, 'update').event);
   }
 

@@ -4,12 +4,10 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** Compares secrets in time independent of where they differ, whatever their lengths. */
-export function constantTimeEqual(given: string, expected: string): boolean {
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-/** constantTimeEqual against one fixed secret, whose digest is taken once rather than per request. */
+/**
+ * A check of given values against one fixed secret, in time independent of where they differ and of
+ * their lengths; the secret's digest is taken once, not per request.
+ */
 export function secretMatcher(expected: string): (given: string) => boolean {
   const expectedDigest = digest(expected);
   return (given) => timingSafeEqual(digest(given), expectedDigest);

@@ -12,8 +12,6 @@ export interface Dialect {
   engine: DatabaseEngine;
   /** SELECT … FOR UPDATE exists; SQLite instead takes the one write lock at BEGIN IMMEDIATE. */
   rowLocks: boolean;
-  /** INSERT … RETURNING exists. */
-  supportsReturning: boolean;
   /**
    * A JS array binds as one parameter, so a lookup by many user ids can probe the index once per id
    * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event.

@@ -1,4 +1,6 @@
 import { Migrator } from 'kysely';
+import type { DatabaseConfig } from '../config.js';
+import { openDatabase } from './db.js';
 import type { Db } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -8,4 +10,14 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}
+
+/** Opens the configured database just to migrate it, then closes it again. */
+export async function migrateDatabase(config: DatabaseConfig): Promise<string[]> {
+  const { db } = openDatabase(config);
+  try {
+    return await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
 }

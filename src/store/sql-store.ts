@@ -19,6 +19,7 @@ import { BookingsRepository } from './bookings-repository.js';
 import type { Db, Dialect, OpenedDatabase } from './dialect.js';
 import { EventsRepository } from './events-repository.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
+import { storeError } from './store-error.js';
 
 const MAX_ATTEMPTS = 5;
 
@@ -94,10 +95,6 @@ export class SqlStore implements BoxofficeStore {
     this.audit = new AuditRepository(db);
   }
 
-  get engine(): Dialect['engine'] {
-    return this.dialect.engine;
-  }
-
   async transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -160,13 +157,6 @@ export class SqlStore implements BoxofficeStore {
   }
 
   private translate(error: unknown): unknown {
-    if (error instanceof DomainError) return error;
-    // A conflict that outlived every retry means overload: the client should come back, not see a 500.
-    if (this.dialect.isUnavailable(error) || this.dialect.isTransient(error)) {
-      return new DomainError('UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {}, {
-        cause: error,
-      });
-    }
-    return error;
+    return storeError(this.dialect, error);
   }
 }

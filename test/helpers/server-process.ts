@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_AUTH, ADMIN_PASSWORD } from './test-app.js';
 
@@ -60,14 +60,21 @@ export interface JsonAnswer<T = Record<string, unknown>> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** A JSON request as the admin over a real socket. */
-export function adminRequest<T = Record<string, unknown>>(
+export interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body exactly as sent, for byte-for-byte comparisons. */
+  text: string;
+}
+
+/** A request as the admin over a real socket, with extra headers; rejects when the connection fails. */
+export function adminRequestRaw(
   base: string,
   method: string,
   path: string,
-  body?: unknown,
-): Promise<JsonAnswer<T>> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}${path}`,
@@ -77,19 +84,28 @@ export function adminRequest<T = Record<string, unknown>>(
         headers: {
           authorization: ADMIN_AUTH,
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          ...options.headers,
         },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as T });
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
         res.on('error', reject);
       },
     );
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** A JSON request as the admin over a real socket. */
+export async function adminRequest<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<JsonAnswer<T>> {
+  const answer = await adminRequestRaw(base, method, path, { body });
+  return { status: answer.status, body: (answer.text ? JSON.parse(answer.text) : {}) as T };
 }

@@ -8,7 +8,6 @@ import { BookingService } from '../../src/services/booking-service.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
-import { constantTimeEqual } from '../../src/services/constant-time.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
 import { PublishingStore } from '../../src/services/publishing-store.js';
 import { TokenIssuer } from '../../src/services/token-issuer.js';
@@ -67,7 +66,7 @@ export async function buildAppOver(
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
-  const accounts = new AccountService(users, tokens, admin, constantTimeEqual);
+  const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
     service,
     hub,

@@ -151,6 +151,14 @@ describe.each(ENGINES)('events on $name', (engine) => {
       expect(response.json()).toMatchObject({ name: 'Renamed', venue: null, startsAt: '2027-01-01' });
     });
 
+    it('treats an empty venue as no venue, when opening and when changing an event', async () => {
+      const created = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: asAdmin(), payload: { name: 'No venue', totalTickets: 1, venue: '  ' } });
+      expect(created.json().venue).toBeNull();
+      const moved = await createEvent(t.app, { venue: 'Somewhere' });
+      const cleared = await t.app.inject({ method: 'PATCH', url: `/api/v1/events/${moved.id}`, headers: asAdmin(), payload: { venue: '' } });
+      expect(cleared.json().venue).toBeNull();
+    });
+
     it('raising capacity promotes waiters from the head of the list, in order', async () => {
       const event = await soldOutEvent(t.app, ['h1'], ['w1', 'w2', 'w3']);
       const response = await t.app.inject({

@@ -26,7 +26,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
       requireAdmin(request.caller);
       const { venue = null, startsAt = null, ...rest } = request.body;
       const answer = answerFor(request, 201, (event: EventView) => event);
-      const event = await service.openEvent({ ...rest, venue: venue || null, startsAt }, requestedBy(request, request.caller), answer.receipt);
+      const event = await service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, event);
     },
   );
@@ -48,9 +48,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     { schema: { params: EventParams, body: PatchEventBody, response: { 200: Event } } },
     async (request, reply) => {
       requireAdmin(request.caller);
-      const patch = request.body.venue === '' ? { ...request.body, venue: null } : request.body;
       const answer = answerFor(request, 200, (event: EventView) => event);
-      const event = await service.updateEvent(request.params.eventId, patch, requestedBy(request, request.caller), answer.receipt);
+      const event = await service.updateEvent(request.params.eventId, request.body, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, event);
     },
   );

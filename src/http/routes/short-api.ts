@@ -47,7 +47,7 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
         id: oneOf<string>(body, ['id', 'eventId'], false),
         name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
         totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
-        venue: body.venue || null,
+        venue: body.venue ?? null,
         startsAt: body.date ?? null,
       },
       requestedBy(request, request.caller),

@@ -48,7 +48,6 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'mysql',
     rowLocks: true,
-    supportsReturning: false,
     bindsArrays: false,
     upsert: 'on-duplicate-key',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>

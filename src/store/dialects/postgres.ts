@@ -24,7 +24,6 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'postgres',
     rowLocks: true,
-    supportsReturning: true,
     bindsArrays: true,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>

@@ -50,7 +50,6 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'sqlite',
     rowLocks: false,
-    supportsReturning: true,
     bindsArrays: false,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
