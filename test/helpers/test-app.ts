@@ -37,6 +37,7 @@ export interface TestAppOptions {
   feed?: ChangeFeed;
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
+  heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
 }
 
@@ -62,6 +63,7 @@ export async function buildAppOver(
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: options.waitlists ?? (async () => []),
+    heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
@@ -102,6 +104,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     ...options,
   });
   return {
