@@ -24,7 +24,7 @@ import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
-import { trimBodyStrings, validatorCompiler } from './validation.js';
+import { refuseMalformedText, trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('preValidation', async (request) => {
     refuseRejected(request.caller);
     request.body ??= {};
+    refuseMalformedText(request);
     trimBodyStrings(request.body);
   });
 
