@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;
   if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
-  registerIdempotency(app, deps.idempotency);
+  registerIdempotency(app, deps.idempotency, deps.auth.authSecret);
 
   await app.register(operationsRoutes, { store: deps.store });
   await app.register(uiRoutes);

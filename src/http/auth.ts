@@ -16,6 +16,8 @@ export interface AuthOptions {
   adminPassword: string;
   openBooking: boolean;
   tokens: TokenIssuer;
+  /** Keys the idempotency fingerprints too. */
+  authSecret: string;
 }
 
 export interface BasicCredentials {
