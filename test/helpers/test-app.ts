@@ -77,7 +77,7 @@ export async function buildAppOver(
     consistency: new ConsistencyCheck(options.consistency ?? { eventIds: async function* () {}, readEvent: async () => null }),
     accounts,
     store,
-    auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
+    auth: { ...admin, openBooking: options.openBooking ?? false, tokens, authSecret: AUTH_SECRET },
     rateLimit: {
       max: options.rateLimitMax ?? 0,
       windowMs: options.rateLimitWindowMs ?? 60_000,
