@@ -5,6 +5,7 @@ import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import type { Clock } from '../../src/services/clock.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
@@ -39,6 +40,8 @@ export interface TestAppOptions {
   waitlists?: MetricsSources['waitlists'];
   heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
+  /** The booking service's clock; a test moves it instead of waiting for deadlines. */
+  clock?: Clock;
 }
 
 export interface AppOverStore {
@@ -66,7 +69,7 @@ export async function buildAppOver(
     heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { clock: options.clock });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
