@@ -1,7 +1,8 @@
+import type { AuditAction } from '../domain/audit.js';
 import type { AnnouncedEntry } from '../domain/webhook.js';
 
 /** The booking entries a booker hears about by e-mail (SPEC "E-mail"). */
-export const MAIL_ACTIONS: readonly string[] = [
+export const MAIL_ACTIONS: readonly AuditAction[] = [
   'booking.confirmed',
   'booking.promoted',
   'booking.waitlisted',
@@ -19,13 +20,6 @@ export interface BookingMail {
   ticketCode: string | null;
 }
 
-/** Fields the booking gained with groups, holds and tickets; read loosely until every entry carries them. */
-interface TicketFields {
-  quantity?: number;
-  expiresAt?: string | null;
-  ticketCode?: string | null;
-}
-
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -41,22 +35,20 @@ function formatInstant(iso: string, timeZone: string): string {
 
 /** The message for one audit entry to its booker, or null when the entry is not one a booker hears about. */
 export function bookingMail(entry: AnnouncedEntry, publicUrl: string): BookingMail | null {
-  if (!MAIL_ACTIONS.includes(entry.action) || !entry.booking) return null;
-  const booking = entry.booking as typeof entry.booking & TicketFields;
-  const event = entry.event;
+  const { booking, event } = entry;
+  if (!MAIL_ACTIONS.includes(entry.action) || !booking) return null;
   const eventName = event?.name ?? entry.eventId;
-  const timeZone = (event as { timeZone?: string } | null)?.timeZone ?? 'UTC';
+  const timeZone = event?.timeZone ?? 'UTC';
   const link = `${publicUrl.replace(/\/+$/, '')}/events/${encodeURIComponent(entry.eventId)}`;
-  const quantity = booking.quantity ?? 1;
+  const quantity = booking.quantity;
   const tickets = quantity === 1 ? '1 ticket' : `${quantity} tickets`;
   const when = event?.startsAt ? formatInstant(event.startsAt, timeZone) : null;
   const deadline = booking.expiresAt ? formatInstant(booking.expiresAt, timeZone) : null;
-  const ticketCode = booking.ticketCode ?? null;
+  const ticketCode = booking.ticketCode;
 
   let subject: string;
   const lines: string[] = [];
-  const action: string = entry.action;
-  switch (action) {
+  switch (entry.action) {
     case 'booking.confirmed':
     case 'booking.promoted':
       subject = entry.action === 'booking.promoted' ? `You're in: ${eventName}` : `Booking confirmed: ${eventName}`;
@@ -76,9 +68,9 @@ export function bookingMail(entry: AnnouncedEntry, publicUrl: string): BookingMa
       break;
     case 'booking.held':
     case 'booking.offered':
-      subject = action === 'booking.offered' ? `Tickets offered to you: ${eventName}` : `Tickets held for you: ${eventName}`;
+      subject = entry.action === 'booking.offered' ? `Tickets offered to you: ${eventName}` : `Tickets held for you: ${eventName}`;
       lines.push(
-        action === 'booking.offered'
+        entry.action === 'booking.offered'
           ? `${tickets} to ${eventName} ${quantity === 1 ? 'is' : 'are'} offered to you.`
           : `${tickets} to ${eventName} ${quantity === 1 ? 'is' : 'are'} held for you.`,
         deadline ? `Confirm before ${deadline}, or ${quantity === 1 ? 'it goes' : 'they go'} to the next person.` : 'Confirm soon.',

@@ -1,10 +1,7 @@
-/** Where background work reads the time: one injectable source, so tests move time instead of sleeping. */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
+/** Milliseconds since the epoch. Every deadline reads one of these, so tests can move time instead of waiting. */
+export type Clock = () => number;
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = () => Date.now();
 
 export function isoAt(ms: number): string {
   return new Date(ms).toISOString();

@@ -152,7 +152,7 @@ export class DeliveryEngine {
 
   /** True when some channel had a full batch (more entries are waiting). */
   private async handOutAll(): Promise<boolean> {
-    const now = this.clock.now();
+    const now = this.clock();
     const window = { now: isoAt(now), gapsSeenBefore: isoAt(now - GAP_GRACE_MS), limit: HAND_OUT_BATCH };
     const webhooks = await this.store.activeWebhooks();
     this.webhooks = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
@@ -167,7 +167,7 @@ export class DeliveryEngine {
         this.mailChannelOpen = true;
       }
       const rule: HandOutRule = (entry) =>
-        MAIL_ACTIONS.includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId) ? { recipient: entry.userId } : null;
+        (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId) ? { recipient: entry.userId } : null;
       full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= HAND_OUT_BATCH || full;
     }
     return full;
@@ -176,7 +176,7 @@ export class DeliveryEngine {
   private async claimAndStart(): Promise<number> {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
-    const now = this.clock.now();
+    const now = this.clock();
     const claimed = await this.store.claimDue(isoAt(now), this.owner, isoAt(now + this.options.timeoutMs + LEASE_MARGIN_MS), free);
     for (const delivery of claimed) {
       const attempt = this.attempt(delivery).finally(() => {
@@ -189,14 +189,14 @@ export class DeliveryEngine {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const started = this.clock.now();
+    const started = this.clock();
     let result: AttemptResult | 'dropped';
     try {
       result = await this.send(delivery, started);
     } catch (error) {
       result = { delivered: false, statusCode: null, error: `could not send: ${error instanceof Error ? error.message : String(error)}` };
     }
-    const at = this.clock.now();
+    const at = this.clock();
     const outcome: AttemptOutcome =
       result === 'dropped'
         ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }

@@ -40,7 +40,7 @@ export class WebhookService {
       id: `wh_${randomBytes(12).toString('hex')}`,
       url: webhookUrl(input.url),
       actions: input.actions ? [...new Set(input.actions)] : null,
-      createdAt: isoAt(this.clock.now()),
+      createdAt: isoAt(this.clock()),
       secret: newWebhookSecret(),
     };
     await this.store.create(webhook, webhookChannel(webhook.id));
@@ -52,7 +52,7 @@ export class WebhookService {
   }
 
   async delete(id: string): Promise<Webhook> {
-    const deleted = await this.store.delete(id, webhookChannel(id), isoAt(this.clock.now()));
+    const deleted = await this.store.delete(id, webhookChannel(id), isoAt(this.clock()));
     if (!deleted) throw notFound(id);
     return deleted;
   }
@@ -74,7 +74,7 @@ export class WebhookService {
   async sendTest(id: string): Promise<TestDelivery> {
     const webhook = await this.store.findWebhook(id);
     if (!webhook || webhook.deleted) throw notFound(id);
-    const started = this.clock.now();
+    const started = this.clock();
     const at = isoAt(started);
     const result = await this.poster.post({
       url: webhook.url,
@@ -83,6 +83,6 @@ export class WebhookService {
       body: JSON.stringify({ type: 'webhook.test', seq: 0, eventId: null, at, data: {} }),
       secret: webhook.secret,
     });
-    return { ...result, durationMs: Math.max(0, this.clock.now() - started) };
+    return { ...result, durationMs: Math.max(0, this.clock() - started) };
   }
 }

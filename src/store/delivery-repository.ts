@@ -1,7 +1,5 @@
 import { type Selectable, sql } from 'kysely';
 import type { AuditAction } from '../domain/audit.js';
-import { toBookingView } from '../domain/booking.js';
-import { toEventView } from '../domain/event.js';
 import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
 import type {
   AttemptOutcome,
@@ -13,9 +11,7 @@ import type {
   WebhookStore,
 } from '../services/delivery-ports.js';
 import { AuditRepository } from './audit-repository.js';
-import { BookingsRepository } from './bookings-repository.js';
 import type { Db, Dialect, OpenedDatabase } from './dialect.js';
-import { EventsRepository } from './events-repository.js';
 import type { WebhooksTable } from './schema.js';
 
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
@@ -221,22 +217,8 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   async announced(seq: number): Promise<AnnouncedEntry | null> {
-    const entry = await new AuditRepository(this.db).bySeq(seq);
-    if (!entry) return null;
-    // Until audit entries carry their own snapshot, tell the booking and the event as they are now.
-    const eventRecord = await new EventsRepository(this.db, this.dialect).find(entry.eventId);
-    const bookings = new BookingsRepository(this.db);
-    const booking = entry.userId && entry.action.startsWith('booking.') ? await bookings.latestForUser(entry.eventId, entry.userId) : null;
-    const position = booking?.status === 'waitlisted' ? await bookings.positionOf(entry.eventId, booking.queueNo) : null;
-    return {
-      seq: entry.seq,
-      eventId: entry.eventId,
-      action: entry.action,
-      userId: entry.userId,
-      at: entry.at,
-      booking: booking ? toBookingView(booking, position) : null,
-      event: eventRecord ? toEventView(eventRecord) : null,
-    };
+    // The entry carries the booking and the event as it left them (its snapshot).
+    return new AuditRepository(this.db).bySeq(seq);
   }
 
   async record(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<void> {

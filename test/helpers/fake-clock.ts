@@ -1,7 +1,10 @@
 import type { Clock } from '../../src/services/clock.js';
 
 /** Time that moves only when a test moves it; starts at the real now, so signatures stay within tolerance. */
-export class FakeClock implements Clock {
+export class FakeClock {
+  /** The Clock to hand to the code under test. */
+  readonly clock: Clock = () => this.ms;
+
   constructor(private ms = Date.now()) {}
 
   now(): number {

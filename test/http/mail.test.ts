@@ -13,7 +13,7 @@ describe.each(ENGINES)('e-mail to bookers on $name', (engine) => {
   beforeAll(async () => {
     await smtp.listen();
     t = await createTestApp(engine, {
-      deliveries: { clock, mail: { smtpUrl: smtp.url, from: 'Boxoffice <tickets@boxoffice.test>' }, publicUrl: 'https://tickets.example.com' },
+      deliveries: { clock: clock.clock, mail: { smtpUrl: smtp.url, from: 'Boxoffice <tickets@boxoffice.test>' }, publicUrl: 'https://tickets.example.com' },
     });
     // The mail channel starts where the log is when e-mail is first switched on, as at a server's start.
     await t.deliveries.engine.runOnce();

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccountService } from '../../services/account-service.js';
-import { basicCredentials, unauthorized } from '../auth.js';
-import { RegisterBody, TokenBody, TokenGrant, User } from '../schemas.js';
+import { basicCredentials, requireAdmin, unauthorized } from '../auth.js';
+import { RegisterBody, RoleBody, TokenBody, TokenGrant, User, UserParams } from '../schemas.js';
 
 export interface AccountRoutesOptions {
   accounts: AccountService;
@@ -29,4 +29,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     }
     return accounts.grantToken(login, password);
   });
+
+  app.patch(
+    '/users/:userId',
+    { schema: { params: UserParams, body: RoleBody, response: { 200: Type.Object({ user: User }) } } },
+    async (request) => {
+      requireAdmin(request.caller);
+      return { user: await accounts.setRole(request.params.userId, request.body.role) };
+    },
+  );
 };

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './0001-initial-schema.js';
 import * as users from './0002-users.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
+import * as bookingModel from './0004-booking-model.js';
 import * as webhooks from './0005-webhooks.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
@@ -9,6 +10,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
   '0002-users': users,
   '0003-idempotency-keys': idempotencyKeys,
+  '0004-booking-model': bookingModel,
   '0005-webhooks': webhooks,
 };
 
