@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Redis } from 'ioredis';
 import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, callerIdentifier, refuseRejected } from './auth.js';
 import { registerErrorHandling, sendProblem } from './errors.js';
@@ -24,6 +25,7 @@ import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { refuseMalformedText, trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
@@ -41,6 +43,8 @@ declare module 'fastify' {
 export interface AppDependencies {
   service: BookingService;
   accounts: AccountService;
+  /** The outbox's admin API; an app built without it has no webhook routes. */
+  webhooks?: WebhookService;
   hub: EventStreamHub;
   metrics: Metrics;
   idempotency: IdempotencyService;
@@ -120,6 +124,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
       await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
       await api.register(verifyRoutes, { check: deps.consistency });
+      if (deps.webhooks) await api.register(webhookRoutes, { webhooks: deps.webhooks });
     },
     { prefix: '/api/v1' },
   );

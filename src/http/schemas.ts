@@ -257,3 +257,52 @@ export const TokenGrant = Type.Object({
 
 export const UserParams = Type.Object({ userId: UserId });
 export const RoleBody = Type.Object({ role: OneOf(USER_ROLES) }, { additionalProperties: false });
+
+const WebhookAction = OneOf(AUDIT_ACTIONS);
+
+export const WebhookParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }) });
+
+export const Webhook = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  actions: Nullable(Type.Array(WebhookAction, { description: 'null: every action.' })),
+  createdAt: Timestamp,
+});
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'An absolute http or https URL; loopback is allowed.' }),
+    actions: Type.Optional(
+      Type.Array(WebhookAction, { minItems: 1, maxItems: 64, description: 'Only entries with these actions; omitted: every action.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedWebhook = Type.Object({
+  webhook: Webhook,
+  secret: Type.String({ description: 'whsec_ + base64 of the HMAC key; shown in this answer only.' }),
+});
+
+export const WebhookEnvelope = Type.Object({ webhook: Webhook });
+export const WebhookList = Type.Object({ webhooks: Type.Array(Webhook) });
+
+export const DeliveryAttempt = Type.Object({
+  seq: Type.Integer(),
+  action: Type.String(),
+  attempt: Type.Integer({ minimum: 1 }),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+  at: Timestamp,
+  nextAttemptAt: Nullable(Timestamp),
+});
+
+export const DeliveryPage = Type.Object({ deliveries: Type.Array(DeliveryAttempt), nextCursor: Nullable(Type.String()) });
+
+export const TestDelivery = Type.Object({
+  delivered: Type.Boolean(),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+});

@@ -1,4 +1,9 @@
-/** A clock the test moves by hand, so deadlines pass when the test says and nothing waits for them. */
+import type { Clock } from '../../src/services/clock.js';
+
+/**
+ * Time that moves only when a test moves it, so deadlines pass when the test says and nothing waits for
+ * them. It starts at the real now, so webhook signatures stay within a receiver's tolerance.
+ */
 export class FakeClock {
   private current: number;
 
@@ -6,8 +11,8 @@ export class FakeClock {
     this.current = start;
   }
 
-  /** The service's clock: pass it as `clock`. */
-  readonly now = (): number => this.current;
+  /** The Clock to hand to the code under test. */
+  readonly now: Clock = () => this.current;
 
   advance(ms: number): void {
     this.current += ms;
@@ -18,5 +23,10 @@ export class FakeClock {
     const target = typeof instant === 'string' ? Date.parse(instant) : instant;
     if (target < this.current) throw new Error(`the clock cannot go back from ${this.current} to ${target}`);
     this.current = target;
+  }
+
+  /** Back to the real now (receivers refuse signatures whose timestamp is far off). */
+  reset(): void {
+    this.current = Date.now();
   }
 }
