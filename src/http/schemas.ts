@@ -189,3 +189,13 @@ export const TokenGrant = Type.Object({
   userId: Type.String(),
   role: OneOf(['admin', 'user'] as const),
 });
+
+export const SessionAnswer = Type.Object({
+  session: Nullable(
+    Type.Object({
+      userId: Type.String(),
+      role: OneOf(['admin', 'user'] as const),
+      name: Nullable(Type.String({ description: 'The name given at sign-up.' })),
+    }),
+  ),
+});

@@ -29,6 +29,12 @@ export interface TokenGrant {
   role: Role;
 }
 
+export interface SessionProfile {
+  userId: string;
+  role: Role;
+  name: string | null;
+}
+
 function wrongCredentials(): DomainError {
   return new DomainError('UNAUTHORIZED', 'The e-mail address or password is wrong.');
 }
@@ -69,6 +75,13 @@ export class AccountService {
     const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !matches) throw wrongCredentials();
     return this.grant(user.id, 'user');
+  }
+
+  /** Who a signed-in caller is, as the page names them: the name given at sign-up, if any. */
+  async profile(userId: string, role: Role): Promise<SessionProfile> {
+    if (role === 'admin') return { userId, role, name: null };
+    const user = await this.users.findUser(userId);
+    return { userId, role, name: user?.name ?? null };
   }
 
   private async grant(userId: string, role: Role): Promise<TokenGrant> {
