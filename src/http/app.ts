@@ -19,7 +19,9 @@ import { registerSecurityHeaders } from './security-headers.js';
 import { requireSameOrigin, sessionToken } from './session-cookie.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { eventRoutes } from './routes/events.js';
+import { meRoutes } from './routes/me.js';
 import { operationsRoutes } from './routes/operations.js';
 import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
@@ -136,6 +138,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await api.register(eventRoutes, { service: deps.service });
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
+      await api.register(meRoutes, { service: deps.service });
+      await api.register(calendarRoutes, { service: deps.service });
       await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
       await api.register(verifyRoutes, { check: deps.consistency });
     },
