@@ -5,6 +5,9 @@ export type Route =
   | { page: 'event'; eventId: string }
   | { page: 'sign-in'; next: string | null }
   | { page: 'sign-up'; next: string | null }
+  | { page: 'my-tickets' }
+  | { page: 'check-in'; eventId: string | null }
+  | { page: 'admin' }
   | { page: 'not-found' };
 
 const NAVIGATED = 'boxoffice:navigated';
@@ -15,6 +18,9 @@ export function routeOf(location: Pick<Location, 'pathname' | 'search'>): Route 
   if (path === '/') return { page: 'events' };
   if (path === '/sign-in') return { page: 'sign-in', next };
   if (path === '/sign-up') return { page: 'sign-up', next };
+  if (path === '/my-tickets') return { page: 'my-tickets' };
+  if (path === '/check-in') return { page: 'check-in', eventId: new URLSearchParams(location.search).get('event') };
+  if (path === '/admin') return { page: 'admin' };
   const event = /^\/events\/([^/]+)$/.exec(path);
   if (event?.[1]) return { page: 'event', eventId: decodeURIComponent(event[1]) };
   return { page: 'not-found' };
@@ -27,6 +33,10 @@ function safeNext(next: string | null): string | null {
 
 export function eventPath(eventId: string): string {
   return `/events/${encodeURIComponent(eventId)}`;
+}
+
+export function checkInPath(eventId: string): string {
+  return `/check-in?event=${encodeURIComponent(eventId)}`;
 }
 
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
