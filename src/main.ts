@@ -11,6 +11,7 @@ import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
 import { ConsistencyCheck } from './services/consistency-check.js';
+import { DEFAULT_SWEEPER, ExpirySweeper } from './services/expiry-sweeper.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
 import { PublishingStore } from './services/publishing-store.js';
@@ -94,7 +95,12 @@ async function serve(config: Readonly<Config>): Promise<void> {
     server: serverOptions(config),
   });
   if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
+  const sweeper = new ExpirySweeper(service, {
+    ...DEFAULT_SWEEPER,
+    onError: (error) => app.log.warn({ err: error }, 'expiry sweep failed; the next one retries'),
+  });
   installShutdown(app, async () => {
+    await sweeper.stop();
     clearInterval(purge);
     hub.close();
     await feed.close();
@@ -102,6 +108,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     await redis?.quit();
   });
   await app.listen({ port: config.port, host: config.host });
+  sweeper.start();
 }
 
 function installShutdown(app: FastifyInstance, closeResources: () => Promise<void>): void {

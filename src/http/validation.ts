@@ -4,10 +4,22 @@ import addFormats from 'ajv-formats';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** An IANA zone name this runtime knows, e.g. Europe/Berlin or UTC. */
+function isTimeZone(text: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]{0,63}$/.test(text)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: text });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
   addFormats.default(ajv);
   ajv.addFormat('iso-instant', (text: string) => ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text)));
+  ajv.addFormat('time-zone', isTimeZone);
   return ajv;
 }
 

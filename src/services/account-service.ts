@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import { type Role, type User, type UserView, toUserView } from '../domain/user.js';
+import { type Role, type User, type UserRole, type UserView, toUserView } from '../domain/user.js';
 import { secretMatcher } from './constant-time.js';
 import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenIssuer } from './token-issuer.js';
@@ -8,6 +8,8 @@ import type { TokenIssuer } from './token-issuer.js';
 export interface UserStore {
   insertUser(user: User): Promise<void>;
   findUser(id: string): Promise<User | null>;
+  /** Null when there is no such user. */
+  setRole(id: string, role: UserRole): Promise<User | null>;
 }
 
 export interface AdminCredentials {
@@ -59,6 +61,7 @@ export class AccountService {
       id: registration.email.toLowerCase(),
       name: registration.name || null,
       passwordHash: await hashPassword(registration.password),
+      role: 'user',
       createdAt: this.now(),
     };
     await this.users.insertUser(user);
@@ -74,7 +77,14 @@ export class AccountService {
     const user = await this.users.findUser(userId);
     const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !matches) throw wrongCredentials();
-    return this.grant(user.id, 'user');
+    return this.grant(user.id, user.role);
+  }
+
+  /** Makes a user staff, or a plain user again; tokens issued from now on carry the new role. */
+  async setRole(userId: string, role: UserRole): Promise<UserView> {
+    const user = await this.users.setRole(userId.toLowerCase(), role);
+    if (!user) throw new DomainError('NOT_FOUND', `No user ${userId}.`);
+    return toUserView(user);
   }
 
   /** Who a signed-in caller is, as the page names them: the name given at sign-up, if any. */

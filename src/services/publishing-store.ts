@@ -37,7 +37,9 @@ export class PublishingStore implements BoxofficeStore {
       applied = [];
       created = [];
       return work({
-        lockEventState: (eventId, needs) => tx.lockEventState(eventId, needs),
+        lockEvent: (eventId) => tx.lockEvent(eventId),
+        loadEventState: (event, needs) => tx.loadEventState(event, needs),
+        waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
         storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
         createEvent: async (opened) => {
           await tx.createEvent(opened);
@@ -68,6 +70,10 @@ export class PublishingStore implements BoxofficeStore {
 
   latestBooking(eventId: string, userId: string): Promise<PlacedBooking | null> {
     return this.store.latestBooking(eventId, userId);
+  }
+
+  eventsWithLapsed(now: string, limit: number): Promise<string[]> {
+    return this.store.eventsWithLapsed(now, limit);
   }
 
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {

@@ -43,7 +43,7 @@ export class TokenIssuer {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'admin' && role !== 'user')) return null;
+      if (typeof payload.sub !== 'string' || (role !== 'admin' && role !== 'staff' && role !== 'user')) return null;
       return { userId: payload.sub, role };
     } catch {
       return null;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { AuditEntry } from '../domain/audit.js';
+import type { Booking } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event.js';
@@ -53,19 +54,27 @@ class SqlEventTransaction implements EventTransaction {
     await this.audit.append([audit]);
   }
 
-  async lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null> {
-    const event = await this.events.lock(eventId);
-    if (!event) return null;
-    const [activeBookings, waitlistHead] = await Promise.all([
-      this.bookings.activeForUsers(eventId, needs.userIds),
-      this.bookings.waitlistHead(eventId, needs.waitlistDepth(event)),
+  lockEvent(eventId: string): Promise<EventRecord | null> {
+    return this.events.lock(eventId);
+  }
+
+  async loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState> {
+    const [latestBookings, ticketHolders, lapsed] = await Promise.all([
+      this.bookings.latestForUsers(event.id, needs.userIds),
+      this.bookings.withTicketCodes(needs.ticketCodes),
+      event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now) : [],
     ]);
+    const waitlistHead = await this.bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
     const headIds = new Set(waitlistHead.map((booking) => booking.id));
     const positions = await this.bookings.positionsOf(
-      eventId,
-      activeBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
+      event.id,
+      latestBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
     );
-    return { event, activeBookings, positions, waitlistHead };
+    return { event, latestBookings, ticketHolders, positions, waitlistHead, lapsed };
+  }
+
+  waitlistHead(eventId: string, depth: number): Promise<Booking[]> {
+    return this.bookings.waitlistHead(eventId, depth);
   }
 
   storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
@@ -126,6 +135,10 @@ export class SqlStore implements BoxofficeStore {
       const position = booking.status === 'waitlisted' ? await this.bookings.positionOf(eventId, booking.queueNo) : null;
       return { booking, position };
     });
+  }
+
+  eventsWithLapsed(now: string, limit: number): Promise<string[]> {
+    return this.read(() => this.bookings.eventsWithLapsed(now, limit));
   }
 
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {

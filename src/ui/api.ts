@@ -1,50 +1,13 @@
 import { clearSession, currentSession } from './session.js';
 
 // The shapes the server answers with, straight from its domain types (type-only: nothing of the
-// server is bundled into the page), widened to SPEC.md's fields where the page runs ahead of them.
-import type { AuditEntry as DomainAuditEntry } from '../domain/audit.js';
-import type { BookingView } from '../domain/booking.js';
-import type { EventView, EventPatch as DomainEventPatch, NewEvent } from '../domain/event.js';
+// server is bundled into the page).
+import type { AuditEntry } from '../domain/audit.js';
+import type { BookingStatus, BookingView as Booking } from '../domain/booking.js';
+import type { EventView as BoxEvent, EventPatch, EventSettings, NewEvent, WaitlistMode } from '../domain/event.js';
+import type { Role } from '../domain/user.js';
 
-export type BookingStatus = 'confirmed' | 'pending' | 'waitlisted' | 'cancelled' | 'expired';
-export type WaitlistMode = 'auto' | 'offer';
-export type Role = 'admin' | 'staff' | 'user';
-
-/** SPEC §1 event fields beyond the counts every version had. */
-export interface EventSettings {
-  description: string | null;
-  timeZone: string;
-  maxPerBooking: number;
-  waitlistMode: WaitlistMode;
-  offerTtlSeconds: number;
-  holdTtlSeconds: number;
-}
-
-export type BoxEvent = EventView &
-  EventSettings & {
-    heldCount: number;
-    waitlistTickets: number;
-    checkedInCount: number;
-  };
-
-export type Booking = Omit<BookingView, 'status'> & {
-  status: BookingStatus;
-  quantity: number;
-  hold: boolean;
-  expiresAt: string | null;
-  ticketCode: string | null;
-  checkedInAt: string | null;
-};
-
-export type AuditEntry = Omit<DomainAuditEntry, 'action'> & {
-  action: string;
-  quantity?: number | null;
-  /** The booking and the event as this entry left them (SPEC webhooks carry the same). */
-  booking?: Booking | null;
-  event?: BoxEvent | null;
-};
-
-export type EventPatch = DomainEventPatch & Partial<EventSettings>;
+export type { AuditEntry, Booking, BookingStatus, BoxEvent, EventPatch, EventSettings, Role, WaitlistMode };
 
 /** A booking of mine on My tickets: the booking with the event it belongs to. */
 export type MyBooking = Booking & { event: { id: string; name: string; startsAt: string | null; timeZone: string } };
@@ -104,9 +67,7 @@ export class ApiError extends Error {
 export const NETWORK_ERROR = 'NETWORK_ERROR';
 
 /** What the organizer's form sends to create an event: the server makes an id when none is given. */
-export type EventInput = Pick<NewEvent, 'name' | 'totalTickets'> &
-  Partial<Pick<NewEvent, 'id' | 'venue' | 'startsAt'>> &
-  Partial<EventSettings>;
+export type EventInput = Omit<NewEvent, 'id'> & { id?: string };
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccountService } from '../../services/account-service.js';
-import { basicCredentials, unauthorized } from '../auth.js';
-import { RegisterBody, SessionAnswer, TokenBody, TokenGrant, User } from '../schemas.js';
+import { basicCredentials, requireAdmin, unauthorized } from '../auth.js';
+import { RegisterBody, RoleBody, SessionAnswer, TokenBody, TokenGrant, User, UserParams } from '../schemas.js';
 import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
 
 export interface AccountRoutesOptions {
@@ -30,6 +30,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     }
     return accounts.grantToken(login, password);
   });
+
   // The web page's sign-in: the token goes into an HttpOnly cookie, never into the answer.
   app.post(
     '/auth/session',
@@ -47,7 +48,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     reply.header('cache-control', 'no-store');
     const { caller } = request;
     if (caller.kind === 'admin') return { session: await accounts.profile('admin', 'admin') };
-    if (caller.kind === 'user') return { session: await accounts.profile(caller.userId, 'user') };
+    if (caller.kind === 'user') return { session: await accounts.profile(caller.userId, caller.staff ? 'staff' : 'user') };
     return { session: null };
   });
 
@@ -56,4 +57,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     clearSessionCookie(request, reply);
     return { session: null };
   });
+
+  app.patch(
+    '/users/:userId',
+    { schema: { params: UserParams, body: RoleBody, response: { 200: Type.Object({ user: User }) } } },
+    async (request) => {
+      requireAdmin(request.caller);
+      return { user: await accounts.setRole(request.params.userId, request.body.role) };
+    },
+  );
 };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { BookingView } from '../../domain/booking.js';
-import type { BookingService, CancelResult } from '../../services/booking-service.js';
-import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
+import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
+import { type AuthOptions, bookingUser, requestedBy, requireBookingReader, requireStaff } from '../auth.js';
 import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
 import {
@@ -11,8 +11,10 @@ import {
   BookingEnvelope,
   BookingParams,
   BookingsQuery,
-  CancelEnvelope,
+  CheckInBody,
   EventParams,
+  ReduceBody,
+  ReleaseEnvelope,
 } from '../schemas.js';
 
 export interface BookingRoutesOptions {
@@ -20,15 +22,43 @@ export interface BookingRoutesOptions {
   auth: AuthOptions;
 }
 
+const bookingEnvelope = (booking: BookingView) => ({ booking });
+const releaseEnvelope = (result: ReleaseResult) => result;
+
 export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = async (app, { service, auth }) => {
   app.post(
     '/events/:eventId/bookings',
     { config: { bookingCommand: true }, schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
     async (request, reply) => {
-      const userId = bookingUser(request.caller, namedUser(request.body ?? {}), auth);
-      const answer = answerFor(request, 201, (booking: BookingView) => ({ booking }));
-      const booking = await service.book(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, booking);
+      const body = request.body ?? {};
+      const userId = bookingUser(request.caller, namedUser(body), auth);
+      const answer = answerFor(request, 201, bookingEnvelope);
+      const choice = { quantity: body.quantity ?? 1, hold: body.hold ?? false };
+      const by = requestedBy(request, request.caller);
+      return answer.send(reply, await service.book(request.params.eventId, userId, choice, by, answer.receipt));
+    },
+  );
+
+  app.post(
+    '/events/:eventId/bookings/:userId/confirm',
+    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: BookingEnvelope } } },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, request.params.userId, auth);
+      const answer = answerFor(request, 200, bookingEnvelope);
+      const by = requestedBy(request, request.caller);
+      return answer.send(reply, await service.confirm(request.params.eventId, userId, by, answer.receipt));
+    },
+  );
+
+  app.patch(
+    '/events/:eventId/bookings/:userId',
+    { config: { bookingCommand: true }, schema: { params: BookingParams, body: ReduceBody, response: { 200: ReleaseEnvelope } } },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, request.params.userId, auth);
+      const answer = answerFor(request, 200, releaseEnvelope);
+      const by = requestedBy(request, request.caller);
+      const result = await service.reduce(request.params.eventId, userId, request.body.quantity, by, answer.receipt);
+      return answer.send(reply, result);
     },
   );
 
@@ -43,10 +73,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
 
   app.delete(
     '/events/:eventId/bookings/:userId',
-    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: CancelEnvelope } } },
+    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, (result: CancelResult) => result);
+      const answer = answerFor(request, 200, releaseEnvelope);
       const result = await service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, result);
     },
@@ -62,9 +92,19 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
       },
     },
     async (request) => {
-      requireAdmin(request.caller);
+      requireStaff(request, request.caller);
       const { status = null, ...page } = request.query;
       return service.listBookings(request.params.eventId, status, page);
+    },
+  );
+
+  app.post(
+    '/events/:eventId/check-ins',
+    { schema: { params: EventParams, body: CheckInBody, response: { 200: BookingEnvelope } } },
+    async (request, reply) => {
+      const by = requireStaff(request, request.caller);
+      const answer = answerFor(request, 200, bookingEnvelope);
+      return answer.send(reply, await service.checkIn(request.params.eventId, request.body.ticketCode, by, answer.receipt));
     },
   );
 };

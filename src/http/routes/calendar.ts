@@ -11,7 +11,7 @@ export interface CalendarRoutesOptions {
 /** GET /events/:eventId/calendar.ics: the event as an RFC 5545 VEVENT, for "Add to calendar". */
 export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = async (app, { service }) => {
   app.get('/events/:eventId/calendar.ics', { schema: { params: EventParams } }, async (request, reply) => {
-    const event = (await service.getEvent(request.params.eventId)) as Awaited<ReturnType<BookingService['getEvent']>> & { description?: string | null };
+    const event = await service.getEvent(request.params.eventId);
     if (!event.startsAt) {
       throw new DomainError('NOT_FOUND', 'This event has no start time yet, so there is nothing to put in a calendar.');
     }
@@ -21,7 +21,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = 
       name: event.name,
       startsAt: event.startsAt,
       venue: event.venue,
-      description: event.description ?? null,
+      description: event.description,
       url: `${origin}/events/${encodeURIComponent(event.id)}`,
       stamp: new Date(),
     });

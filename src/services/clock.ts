@@ -1,0 +1,4 @@
+/** Milliseconds since the epoch. Every deadline reads one of these, so tests can move time instead of waiting. */
+export type Clock = () => number;
+
+export const systemClock: Clock = () => Date.now();
