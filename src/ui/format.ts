@@ -37,7 +37,8 @@ export function formatStart(startsAt: string, timeZone = 'UTC'): string {
       timeZone,
       timeZoneName: 'short',
     }).format(date);
-    return `${text} (${zoneName(timeZone)})`;
+    // "UTC (UTC)" says nothing twice; every other zone is named after its short form.
+    return text.endsWith(timeZone) ? text : `${text} (${zoneName(timeZone)})`;
   } catch {
     return formatStart(startsAt, 'UTC');
   }

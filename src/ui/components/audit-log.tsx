@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { type AuditEntry, api } from '../api.js';
-import { formatDuration, formatInstant, formatStart, zoneName } from '../format.js';
+import { formatDuration, formatInstant, formatStart, plural, zoneName } from '../format.js';
 import { describeError } from '../messages.js';
 import { useThrottled } from '../use-throttled.js';
 
@@ -208,7 +208,7 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
                 <td data-label="What happened">
                   <span>
                     {ACTIONS[entry.action] ?? entry.action}
-                    {typeof entry.quantity === 'number' && entry.action.startsWith('booking.') && <span class="muted"> · {entry.quantity} tickets</span>}
+                    {typeof entry.quantity === 'number' && entry.action.startsWith('booking.') && <span class="muted"> · {plural(entry.quantity, 'ticket')}</span>}
                     {changed.length > 0 && (
                       <ul class="changes">
                         {changed.map((change) => (

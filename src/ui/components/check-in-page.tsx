@@ -5,11 +5,12 @@ import { describeError } from '../messages.js';
 import { checkInPath, navigate } from '../router.js';
 import { PageHeading } from './page-heading.js';
 
-type Verdict = { admit: true; booking: Booking; code: string } | { admit: false; reason: string; code: string; retry: boolean };
+type Verdict = ({ admit: true; booking: Booking } | { admit: false; reason: string; retry: boolean }) & { code: string; scan: number };
 
-/** What a person types or a scanner sends, as the code the server knows: no spaces or dashes, upper case. */
+/** What a person types or a scanner sends, in the grouped form printed on tickets; the server reads any form. */
 function normalizedCode(typed: string): string {
-  return typed.replace(/[\s-]+/g, '').toUpperCase();
+  const symbols = typed.replace(/[\s-]+/g, '').toUpperCase();
+  return symbols.length === 20 ? (symbols.match(/.{5}/g) ?? [symbols]).join('-') : symbols;
 }
 
 function EventChooser({ events }: { events: BoxEvent[] | null }) {
@@ -54,6 +55,8 @@ function Door({ event }: { event: BoxEvent }) {
   const [busy, setBusy] = useState(false);
   const [admitted, setAdmitted] = useState(event.checkedInCount ?? 0);
   const key = useRef<{ code: string; value: string } | null>(null);
+  // Each answer re-mounts the verdict, so the same answer twice still visibly arrives.
+  const scans = useRef(0);
 
   useEffect(() => input.current?.focus(), []);
 
@@ -71,12 +74,12 @@ function Door({ event }: { event: BoxEvent }) {
     try {
       const { booking } = await api.checkIn(event.id, code, key.current.value);
       key.current = null;
-      setVerdict({ admit: true, booking, code });
+      setVerdict({ admit: true, booking, code, scan: ++scans.current });
       setAdmitted((count) => count + (booking.quantity ?? 1));
     } catch (error) {
       const retry = error instanceof ApiError && error.code === NETWORK_ERROR;
       if (!retry) key.current = null;
-      setVerdict({ admit: false, reason: describeError(error, 'check-in'), code, retry });
+      setVerdict({ admit: false, reason: describeError(error, 'check-in'), code, retry, scan: ++scans.current });
     } finally {
       setBusy(false);
       field.focus();
@@ -107,14 +110,14 @@ function Door({ event }: { event: BoxEvent }) {
       <div class="door-result" aria-live="assertive" aria-atomic="true" data-door-result>
         {verdict &&
           (verdict.admit ? (
-            <div class="verdict verdict-admit">
+            <div class="verdict verdict-admit" key={verdict.scan}>
               <p class="verdict-word">ADMIT {verdict.booking.quantity ?? 1}</p>
               <p class="verdict-detail">
-                {verdict.booking.userId} · {verdict.code}
+                {verdict.booking.userId} · {verdict.booking.ticketCode ?? verdict.code}
               </p>
             </div>
           ) : (
-            <div class="verdict verdict-refuse">
+            <div class="verdict verdict-refuse" key={verdict.scan}>
               <p class="verdict-word">{verdict.retry ? 'Try again' : 'Do not admit'}</p>
               <p class="verdict-detail">{verdict.reason}</p>
               <p class="verdict-code">{verdict.code}</p>

@@ -161,7 +161,7 @@ export function EventPage({ eventId, session }: { eventId: string; session: Sess
           {booker && session && <MyBookingPanel event={event} userId={session.userId} changes={live.changes} onChanged={live.refresh} />}
           {!session && <SignInToBook event={event} />}
           {organizer && <ManageEvent event={event} onUpdated={live.accept} />}
-          {(organizer || session?.role === 'staff') && (
+          {session?.role === 'staff' && (
             <p>
               <a class="button button-secondary" href={checkInPath(event.id)}>
                 Open the check-in screen

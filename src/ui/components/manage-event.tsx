@@ -2,6 +2,7 @@ import { useId, useState } from 'preact/hooks';
 import { type BoxEvent, type EventPatch, api } from '../api.js';
 import { plural } from '../format.js';
 import { describeError } from '../messages.js';
+import { checkInPath } from '../router.js';
 import { Notice, type NoticeMessage } from './notice.js';
 
 interface Props {
@@ -107,6 +108,9 @@ export function ManageEvent({ event, onUpdated }: Props) {
           <button type="button" class="button button-secondary" onClick={() => void download()}>
             Download attendee list (CSV)
           </button>
+          <a class="button button-secondary" href={checkInPath(event.id)}>
+            Open the check-in screen
+          </a>
         </p>
       </div>
       <Notice message={message} />

@@ -128,16 +128,6 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
     return () => clearTimeout(timer);
   }, [lapsed, mine.refresh]);
 
-  // A promotion or offer while the person watches is news worth saying out loud.
-  const previous = useRef(booking?.status);
-  useEffect(() => {
-    const was = previous.current;
-    const is = booking?.status;
-    if (was === 'waitlisted' && is === 'confirmed') setMessage({ tone: 'success', text: 'Good news: tickets freed up and they are yours. Your booking is confirmed.' });
-    if (was === 'waitlisted' && is === 'pending') setMessage({ tone: 'success', text: 'Good news: tickets freed up and are offered to you. Confirm them before the time runs out.' });
-    previous.current = is;
-  }, [booking?.status]);
-
   const act = async (situation: Situation, request: (key: string) => Promise<Booking>, success: (booking: Booking) => NoticeMessage | null) => {
     setPending(true);
     setMessage(null);
@@ -166,10 +156,8 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
     act(
       'book',
       async (key) => (await api.book(event.id, hold ? { quantity, hold } : { quantity }, key)).booking,
-      (after) =>
-        after.status === 'waitlisted'
-          ? { tone: 'info', text: `Not enough tickets are free right now, so you're on the waiting list at #${after.position}.` }
-          : null,
+      // The status line says where the booking stands; a second message would only repeat it.
+      () => null,
     );
   const cancel = () => {
     setConfirming(false);
