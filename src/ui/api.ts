@@ -186,7 +186,8 @@ export const api = {
   deleteWebhook: (id: string) => call<{ webhook: Webhook }>(`/webhooks/${segment(id)}`, { method: 'DELETE' }),
   deliveries: (id: string, cursor?: string) =>
     call<{ deliveries: Delivery[]; nextCursor: string | null }>(`/webhooks/${segment(id)}/deliveries?${page(20, cursor)}`),
-  testWebhook: (id: string) => call<unknown>(`/webhooks/${segment(id)}/test`, { method: 'POST', body: {} }),
+  testWebhook: (id: string) =>
+    call<{ delivered: boolean; statusCode: number | null; error: string | null; durationMs: number }>(`/webhooks/${segment(id)}/test`, { method: 'POST', body: {} }),
 };
 
 export function streamUrl(eventId: string): string {

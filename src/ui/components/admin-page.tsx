@@ -144,8 +144,13 @@ function WebhookItem({ webhook, onDeleted }: { webhook: Webhook; onDeleted(): vo
   const sendTest = async () => {
     setMessage(null);
     try {
-      await api.testWebhook(webhook.id);
-      setMessage({ tone: 'success', text: 'Test sent. It appears under the deliveries within a second or two.' });
+      const test = await api.testWebhook(webhook.id);
+      const answer = test.statusCode !== null ? `HTTP ${test.statusCode}` : (test.error ?? 'no answer');
+      setMessage(
+        test.delivered
+          ? { tone: 'success', text: `Test delivered: the receiver answered ${answer} in ${test.durationMs} ms.` }
+          : { tone: 'error', text: `Test not delivered: ${answer} after ${test.durationMs} ms. Check the address and that the receiver answers 2xx.` },
+      );
     } catch (error) {
       setMessage({ tone: 'error', text: describeError(error, 'manage') });
     }
