@@ -56,6 +56,7 @@ export interface ServiceOptions {
 
 /** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
 const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
+const EXPORT_PAGE = 1_000;
 
 function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
@@ -238,6 +239,19 @@ export class BookingService {
       bookings: bookings.map(({ booking, position }) => toBookingView(booking, position)),
       nextCursor: rows.length > page.limit && last ? encodeCursor(last.booking.queueNo) : null,
     };
+  }
+
+  /** Every booking of the event in list order, page by page, so a list of any size never sits in memory whole. */
+  async *exportBookings(eventId: string, status: BookingStatus | null): AsyncIterable<BookingView> {
+    await this.requireEvent(eventId);
+    let afterQueueNo: number | null = null;
+    for (;;) {
+      const page = await this.store.listBookings(eventId, { status, afterQueueNo, limit: EXPORT_PAGE });
+      for (const { booking, position } of page) yield toBookingView(booking, position);
+      const last = page.at(-1);
+      if (!last || page.length < EXPORT_PAGE) return;
+      afterQueueNo = last.booking.queueNo;
+    }
   }
 
   async listAudit(eventId: string, afterSeq: number, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {

@@ -435,12 +435,6 @@ const stepArb = (users: number): fc.Arbitrary<Step> => {
   );
 };
 
-interface Batch {
-  /** Seconds that pass before the batch runs. */
-  wait: number;
-  steps: Step[];
-}
-
 const scenarioArb = fc
   .record({ users: fc.integer({ min: 1, max: 10 }), capacity: fc.integer({ min: 1, max: 8 }), max: fc.integer({ min: 1, max: 4 }) })
   .chain(({ users, capacity, max }) =>
@@ -449,6 +443,7 @@ const scenarioArb = fc
       maxPerBooking: fc.constant(max),
       batches: fc.array(
         fc.record({
+          /** Seconds that pass before the batch runs. */
           wait: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 25 })),
           steps: fc.array(stepArb(users), { minLength: 1, maxLength: 6 }),
         }),

@@ -1,3 +1,4 @@
+import type { EventCommand } from '../../src/domain/decide.js';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { BookingView } from '../../src/domain/booking.js';
 import type { EventView } from '../../src/domain/event.js';
@@ -74,4 +75,12 @@ export async function soldOutEvent(
   const event = await createEvent(app, { totalTickets: holders.length });
   for (const userId of [...holders, ...waiters]) await book(app, event.id, userId);
   return event;
+}
+
+/** The booking choice of a plain booking: one ticket, confirmed at once when free. */
+export const ONE_TICKET = { quantity: 1, hold: false } as const;
+
+/** Commands as the batcher queues them, without idempotency receipts. */
+export function queued(commands: readonly EventCommand[]): { command: EventCommand }[] {
+  return commands.map((command) => ({ command }));
 }
