@@ -12,6 +12,15 @@ export type Route =
 
 const NAVIGATED = 'boxoffice:navigated';
 
+/** Set by a navigation within the page, taken by the next page heading to show: focus moves once, and never on a full load. */
+let focusOwed = false;
+
+export function takeHeadingFocus(): boolean {
+  const owed = focusOwed;
+  focusOwed = false;
+  return owed;
+}
+
 export function routeOf(location: Pick<Location, 'pathname' | 'search'>): Route {
   const path = location.pathname.replace(/\/+$/, '') || '/';
   const next = safeNext(new URLSearchParams(location.search).get('next'));
@@ -42,6 +51,7 @@ export function checkInPath(eventId: string): string {
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
+  focusOwed = true;
   window.dispatchEvent(new Event(NAVIGATED));
   window.scrollTo(0, 0);
 }
@@ -51,10 +61,14 @@ export function useRoute(): Route {
   const [route, setRoute] = useState(() => routeOf(location));
   useEffect(() => {
     const update = () => setRoute(routeOf(location));
-    window.addEventListener('popstate', update);
+    const back = () => {
+      focusOwed = true;
+      update();
+    };
+    window.addEventListener('popstate', back);
     window.addEventListener(NAVIGATED, update);
     return () => {
-      window.removeEventListener('popstate', update);
+      window.removeEventListener('popstate', back);
       window.removeEventListener(NAVIGATED, update);
     };
   }, []);

@@ -122,7 +122,7 @@ export function EventPage({ eventId, session }: { eventId: string; session: Sess
           <a href="/">← All events</a>
         </p>
         <section class="card">
-          <PageHeading title={missing ? 'Event not found' : 'Loading event…'} />
+          <PageHeading title={missing ? 'Event not found' : 'Loading event…'} pending={!missing} />
           {live.error !== null && (
             <p class={missing ? '' : 'notice notice-error'} role="alert">
               {describeError(live.error, 'load')}

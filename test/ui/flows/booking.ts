@@ -10,6 +10,7 @@ import {
   documentWasKept,
   expectNoPageProblems,
   harness,
+  hasFocus,
   resultHasFocus,
   markDocument,
   registeredUser,
@@ -115,6 +116,39 @@ export function bookingFlows(): void {
     await frank.getByRole('button', { name: 'Book 1 ticket' }).click({ timeout: 1_000 }).catch(() => undefined);
     await shows(bookingPanel(frank), 'You have a ticket');
     expect(await frank.getByRole('button', { name: 'Cancel my booking' }).isEnabled()).toBe(true);
+    expectNoPageProblems();
+  });
+
+  it('works with the keyboard alone: skip link clear of the logo, Book by Enter, focus on the result, then on Cancel, Escape keeps the booking', async () => {
+    const eventId = await createEvent({ name: 'Keyboard café', totalTickets: 3 });
+    await registeredUser('kai@example.com', 'Kai');
+    const signIn = await browse();
+    await signedIn(signIn, 'kai@example.com');
+    // A fresh tab of the same browser: signed in by the cookie, focus at the top of the document.
+    const kai = await signIn.context().newPage();
+    await kai.goto(url(`/events/${eventId}`));
+    await kai.getByRole('button', { name: 'Book 1 ticket' }).waitFor();
+    await kai.keyboard.press('Tab');
+    const skip = kai.getByRole('link', { name: 'Skip to content' });
+    expect(await hasFocus(skip)).toBe(true);
+    const skipBox = await skip.boundingBox();
+    const logoBox = await kai.getByRole('link', { name: 'Boxoffice' }).boundingBox();
+    expect(skipBox && logoBox && skipBox.y + skipBox.height <= logoBox.y).toBe(true);
+    await kai.keyboard.press('Enter');
+    const book = kai.getByRole('button', { name: 'Book 1 ticket' });
+    for (let presses = 0; presses < 20 && !(await hasFocus(book)); presses += 1) await kai.keyboard.press('Tab');
+    expect(await hasFocus(book)).toBe(true);
+    await kai.keyboard.press('Enter');
+    await shows(bookingPanel(kai), 'You have a ticket.');
+    expect(await resultHasFocus(kai)).toBe(true);
+    await kai.keyboard.press('Tab');
+    expect(await hasFocus(kai.getByRole('button', { name: 'Cancel my booking' }))).toBe(true);
+    await kai.keyboard.press('Enter');
+    await kai.getByRole('dialog', { name: 'Cancel your booking?' }).waitFor();
+    expect(await hasFocus(kai.getByRole('button', { name: 'Keep my booking' }))).toBe(true);
+    await kai.keyboard.press('Escape');
+    await kai.getByRole('dialog').waitFor({ state: 'detached' });
+    await shows(bookingPanel(kai), 'You have a ticket.');
     expectNoPageProblems();
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USER } from '../../helpers/test-app.js';
 import {
@@ -84,6 +85,11 @@ export function organizerFlows(): void {
 
     await admin.getByRole('button', { name: 'Close sales' }).click();
     await shows(admin, 'Sales are closed: nobody can book');
+    const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('button', { name: 'Download attendee list (CSV)' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${eventId}-attendees.csv`);
+    const csv = readFileSync(String(await download.path()), 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toContain('userId');
+    expect(csv).toContain('dan@example.com');
     await checkScreen(admin, 'organizer');
     expectNoPageProblems();
   });
