@@ -255,6 +255,15 @@ export const TokenGrant = Type.Object({
   role: OneOf(['admin', 'staff', 'user'] as const),
 });
 
+export const SessionAnswer = Type.Object({
+  session: Nullable(
+    Type.Object({
+      userId: Type.String(),
+      role: OneOf(['admin', 'staff', 'user'] as const),
+      name: Nullable(Type.String({ description: 'The name given at sign-up.' })),
+    }),
+  ),
+});
 export const UserParams = Type.Object({ userId: UserId });
 export const RoleBody = Type.Object({ role: OneOf(USER_ROLES) }, { additionalProperties: false });
 

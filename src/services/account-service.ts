@@ -34,6 +34,12 @@ export interface TokenGrant {
 
 const USER_ID = new RegExp(USER_ID_PATTERN);
 
+export interface SessionProfile {
+  userId: string;
+  role: Role;
+  name: string | null;
+}
+
 function wrongCredentials(): DomainError {
   return new DomainError('UNAUTHORIZED', 'The e-mail address or password is wrong.');
 }
@@ -83,6 +89,13 @@ export class AccountService {
     const user = await this.users.setRole(userId.toLowerCase(), role);
     if (!user) throw new DomainError('NOT_FOUND', `No user ${userId}.`);
     return toUserView(user);
+  }
+
+  /** Who a signed-in caller is, as the page names them: the name given at sign-up, if any. */
+  async profile(userId: string, role: Role): Promise<SessionProfile> {
+    if (role === 'admin') return { userId, role, name: null };
+    const user = await this.users.findUser(userId);
+    return { userId, role, name: user?.name ?? null };
   }
 
   private async grant(userId: string, role: Role): Promise<TokenGrant> {

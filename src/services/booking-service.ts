@@ -21,7 +21,7 @@ import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { type BatchLimits, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
-import type { BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
+import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
 
 export interface OpenEventInput extends Omit<NewEvent, 'id'> {
@@ -32,6 +32,8 @@ export interface Page {
   cursor?: string;
   limit: number;
 }
+
+export type UserBookingView = BookingView & { event: BookedEvent };
 
 /** The answer to a cancel or a reduce: the booking, and where its freed tickets went. */
 export interface ReleaseResult {
@@ -266,6 +268,18 @@ export class BookingService {
     const rows = await this.store.listAudit(eventId, afterSeq, limit + 1);
     const entries = rows.slice(0, limit);
     return { entries, next: rows.length > limit ? (entries.at(-1)?.seq ?? null) : null };
+  }
+
+  /** The caller's bookings across events, newest first, each with its event's name, start and zone. */
+  async listUserBookings(userId: string, page: Page): Promise<{ bookings: UserBookingView[]; nextCursor: string | null }> {
+    const after = page.cursor === undefined ? null : decodeCursor(page.cursor, isEventCursor);
+    const rows = await this.store.listUserBookings(userId, after ? { createdAt: after[0], id: after[1] } : null, page.limit + 1);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      bookings: shown.map(({ booking, position, event }) => ({ ...toBookingView(booking, position), event })),
+      nextCursor: rows.length > page.limit && last ? encodeCursor([last.booking.createdAt, last.booking.id]) : null,
+    };
   }
 
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
