@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
 import { type Delivery, type Webhook, api } from '../api.js';
+import { formText } from '../form-text.js';
 import { formatInstant } from '../format.js';
 import { describeError } from '../messages.js';
 import { Notice, type NoticeMessage } from './notice.js';
@@ -28,8 +29,8 @@ function StaffForm() {
   const submit = async (submitted: SubmitEvent) => {
     submitted.preventDefault();
     const form = new FormData(submitted.currentTarget as HTMLFormElement);
-    const userId = String(form.get('userId') ?? '').trim().toLowerCase();
-    const role = String(form.get('role')) === 'user' ? 'user' : 'staff';
+    const userId = formText(form, 'userId').trim().toLowerCase();
+    const role = formText(form, 'role') === 'user' ? 'user' : 'staff';
     setPending(true);
     setMessage(null);
     try {
@@ -230,7 +231,7 @@ function Webhooks() {
     setMessage(null);
     setSecret(null);
     try {
-      const created = await api.createWebhook(String(form.get('url') ?? '').trim(), chosen.length > 0 ? chosen : undefined);
+      const created = await api.createWebhook(formText(form, 'url').trim(), chosen.length > 0 ? chosen : undefined);
       setSecret({ url: created.webhook.url, secret: created.secret });
       formElement.reset();
       load();

@@ -37,19 +37,24 @@ const FIELDS: Record<string, string> = {
 
 type EventFields = Record<string, unknown>;
 
+/** A snapshot field as text: its scalars as written, anything else as JSON rather than "[object Object]". */
+function plain(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
 function show(field: string, value: unknown, fields: EventFields): string {
   if (value === null || value === undefined || value === '') return 'none';
   if (field === 'salesOpen') return value ? 'open' : 'closed';
-  if (field === 'startsAt') return formatStart(String(value), String(fields.timeZone ?? 'UTC'));
-  if (field === 'timeZone') return zoneName(String(value));
+  if (field === 'startsAt') return formatStart(plain(value), plain(fields.timeZone ?? 'UTC'));
+  if (field === 'timeZone') return zoneName(plain(value));
   if (field === 'waitlistMode') return value === 'offer' ? 'offered' : 'automatic';
   if (field === 'offerTtlSeconds' || field === 'holdTtlSeconds') return formatDuration(Number(value));
   if (field === 'description') {
-    const text = String(value);
+    const text = plain(value);
     return `"${text.length > 60 ? `${text.slice(0, 57)}…` : text}"`;
   }
   if (typeof value === 'string') return `"${value}"`;
-  return String(value);
+  return plain(value);
 }
 
 /** What an entry set, as "old → new" for every event field it changed. */

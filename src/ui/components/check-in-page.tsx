@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, type BoxEvent, type Booking, NETWORK_ERROR, api, newIdempotencyKey } from '../api.js';
+import { formText } from '../form-text.js';
 import { formatStart, plural, zoneOf } from '../format.js';
 import { describeError } from '../messages.js';
 import { checkInPath, navigate } from '../router.js';
@@ -22,7 +23,7 @@ function EventChooser({ events }: { events: BoxEvent[] | null }) {
       class="inline-form"
       onSubmit={(submitted) => {
         submitted.preventDefault();
-        const chosen = String(new FormData(submitted.currentTarget as HTMLFormElement).get('event') ?? '');
+        const chosen = formText(new FormData(submitted.currentTarget), 'event');
         if (chosen) navigate(checkInPath(chosen));
       }}
     >

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { BoxEvent, EventSettings } from '../api.js';
+import { formText } from '../form-text.js';
 import { browserZone, isoToZonedInput, knownZones, zonedInputToIso, zoneName } from '../format.js';
 
 export const DESCRIPTION_MAX = 2_000;
@@ -99,7 +100,7 @@ export interface EventFieldValues {
 }
 
 export function readEventFields(form: FormData): EventFieldValues {
-  const text = (name: string) => String(form.get(name) ?? '').trim();
+  const text = (name: string) => formText(form, name).trim();
   const timeZone = text('timeZone') || 'UTC';
   return {
     name: text('name'),
@@ -111,10 +112,10 @@ export function readEventFields(form: FormData): EventFieldValues {
 }
 
 export function readBookingRules(form: FormData): Pick<EventSettings, 'maxPerBooking' | 'waitlistMode' | 'offerTtlSeconds' | 'holdTtlSeconds'> {
-  const number = (name: string) => Number(String(form.get(name) ?? ''));
+  const number = (name: string) => Number(formText(form, name));
   return {
     maxPerBooking: number('maxPerBooking'),
-    waitlistMode: String(form.get('waitlistMode')) === 'offer' ? 'offer' : 'auto',
+    waitlistMode: formText(form, 'waitlistMode') === 'offer' ? 'offer' : 'auto',
     offerTtlSeconds: Math.max(1, Math.round(number('offerHours') * 3_600)),
     holdTtlSeconds: Math.max(1, Math.round(number('holdMinutes') * 60)),
   };

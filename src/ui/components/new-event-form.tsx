@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { type EventInput, api } from '../api.js';
+import { formText } from '../form-text.js';
 import { describeError } from '../messages.js';
 import { eventPath, navigate } from '../router.js';
 import { EventFields, readEventFields } from './event-fields.js';
@@ -14,8 +15,8 @@ export function NewEventForm() {
     submitted.preventDefault();
     const form = new FormData(submitted.currentTarget as HTMLFormElement);
     const fields = readEventFields(form);
-    const input: EventInput = { ...fields, totalTickets: Number(String(form.get('totalTickets') ?? '').trim()) };
-    const eventId = String(form.get('id') ?? '').trim();
+    const input: EventInput = { ...fields, totalTickets: Number(formText(form, 'totalTickets').trim()) };
+    const eventId = formText(form, 'id').trim();
     if (eventId) input.id = eventId;
     setPending(true);
     setMessage(null);

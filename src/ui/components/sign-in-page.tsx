@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { formText } from '../form-text.js';
 import { describeError } from '../messages.js';
 import { navigate } from '../router.js';
 import { startSession } from '../session.js';
@@ -18,7 +19,7 @@ export function SignInPage({ next }: { next: string | null }) {
     setPending(true);
     setMessage(null);
     try {
-      startSession((await api.signIn(String(form.get('email') ?? '').trim(), String(form.get('password') ?? ''))).session);
+      startSession((await api.signIn(formText(form, 'email').trim(), formText(form, 'password'))).session);
       navigate(next ?? '/', { replace: true });
     } catch (error) {
       setMessage({ tone: 'error', text: describeError(error, 'sign-in') });

@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
+import { formText } from '../form-text.js';
 import { describeError } from '../messages.js';
 import { navigate } from '../router.js';
 import { startSession } from '../session.js';
@@ -17,9 +18,9 @@ export function SignUpPage({ next }: { next: string | null }) {
   const submit = async (submitted: SubmitEvent) => {
     submitted.preventDefault();
     const form = new FormData(submitted.currentTarget as HTMLFormElement);
-    const email = String(form.get('email') ?? '').trim();
-    const password = String(form.get('password') ?? '');
-    const name = String(form.get('name') ?? '').trim();
+    const email = formText(form, 'email').trim();
+    const password = formText(form, 'password');
+    const name = formText(form, 'name').trim();
     setPending(true);
     setMessage(null);
     setExists(false);
