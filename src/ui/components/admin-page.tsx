@@ -50,7 +50,7 @@ function StaffForm() {
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Door staff</h2>
       <p class="muted">Staff can check tickets in and read and download attendee lists; nothing else.</p>
-      <form class="inline-form" onSubmit={submit}>
+      <form class="inline-form" onSubmit={(submitted) => void submit(submitted)}>
         <div class="field field-grow">
           <label for={`${id}-user`}>Their e-mail address</label>
           <input id={`${id}-user`} name="userId" type="email" required autoComplete="off" autoCapitalize="none" spellcheck={false} maxLength={128} />
@@ -246,7 +246,7 @@ function Webhooks() {
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Webhooks</h2>
       <p class="muted">Every change is POSTed as JSON to these addresses, signed with the Standard Webhooks scheme.</p>
-      <form class="stack" onSubmit={create}>
+      <form class="stack" onSubmit={(submitted) => void create(submitted)}>
         <div class="field">
           <label for={`${id}-url`}>Address (URL)</label>
           <input id={`${id}-url`} name="url" type="url" required placeholder="https://example.com/hooks/boxoffice" autoComplete="off" spellcheck={false} />

@@ -89,7 +89,7 @@ function Door({ event }: { event: BoxEvent }) {
 
   return (
     <>
-      <form class="door-form" onSubmit={check}>
+      <form class="door-form" onSubmit={(submitted) => void check(submitted)}>
         <label for={`${id}-code`}>Ticket code</label>
         <input
           id={`${id}-code`}

@@ -53,7 +53,7 @@ export function EditEvent({ event, onUpdated }: { event: BoxEvent; onUpdated(eve
   return (
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Edit event details and booking rules</h2>
-      <form class="form-grid" onSubmit={submit} key={version}>
+      <form class="form-grid" onSubmit={(submitted) => void submit(submitted)} key={version}>
         <EventFields id={`${id}-details`} event={event} />
         <BookingRuleFields id={`${id}-rules`} event={event} />
         <div class="form-actions field-wide">

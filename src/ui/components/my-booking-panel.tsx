@@ -193,7 +193,7 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
       {mine.loaded && booking?.status === 'confirmed' && <Ticket booking={booking} eventName={event.name} />}
       {mine.loaded && isPending && !lapsed && (
         <p class="actions">
-          <button type="button" class="button button-primary" onClick={confirm} disabled={pending}>
+          <button type="button" class="button button-primary" onClick={() => void confirm()} disabled={pending}>
             Confirm {count > 1 ? tickets(count) : 'ticket'}
           </button>
           <button type="button" class="button button-secondary" onClick={cancel} disabled={pending}>

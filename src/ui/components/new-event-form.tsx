@@ -32,7 +32,7 @@ export function NewEventForm() {
   return (
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Create an event</h2>
-      <form class="form-grid" onSubmit={submit}>
+      <form class="form-grid" onSubmit={(submitted) => void submit(submitted)}>
         <EventFields id={id} event={null} />
         <div class="field">
           <label for={`${id}-tickets`}>Tickets</label>

@@ -32,7 +32,7 @@ export function SignInPage({ next }: { next: string | null }) {
   return (
     <section class="card narrow">
       <PageHeading title="Sign in" />
-      <form onSubmit={submit} class="stack">
+      <form onSubmit={(submitted) => void submit(submitted)} class="stack">
         <div class="field">
           <label for={`${id}-email`}>E-mail address</label>
           <input

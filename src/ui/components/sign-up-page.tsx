@@ -39,7 +39,7 @@ export function SignUpPage({ next }: { next: string | null }) {
   return (
     <section class="card narrow">
       <PageHeading title="Create an account" />
-      <form onSubmit={submit} class="stack">
+      <form onSubmit={(submitted) => void submit(submitted)} class="stack">
         <div class="field">
           <label for={`${id}-name`}>
             Your name <span class="optional">(optional)</span>
