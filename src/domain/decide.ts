@@ -82,7 +82,7 @@ export interface DecideContext {
   /** The instant of the batch, in milliseconds. */
   now: number;
   /** A fresh, unguessable ticket code. */
-  newTicketCode(): string;
+  newTicketCode: () => string;
 }
 
 /**

@@ -11,9 +11,9 @@ export interface LiveEvent {
   /** Counts every update received, so what depends on the event (my booking, the waitlist) can follow it. */
   changes: number;
   /** Takes a fresher copy of the event, e.g. the answer to the admin's change. */
-  accept(event: BoxEvent): void;
+  accept: (event: BoxEvent) => void;
   /** Reads the event again now, for when the stream is not there to tell. */
-  refresh(): void;
+  refresh: () => void;
 }
 
 const POLL_MS = 4_000;

@@ -8,8 +8,8 @@ export interface MyBooking {
   loaded: boolean;
   error: unknown;
   /** Shows a booking the page just got from the server (book, cancel, ALREADY_BOOKED). */
-  show(booking: Booking | null): void;
-  refresh(): void;
+  show: (booking: Booking | null) => void;
+  refresh: () => void;
 }
 
 const WAITING_RECHECK_MS = 30_000;

@@ -11,9 +11,9 @@ export interface PagedList<T> {
   loading: boolean;
   error: unknown;
   hasMore: boolean;
-  more(): void;
+  more: () => void;
   /** Reads again as many pages as are shown, so a refresh never shortens the list. */
-  refresh(): void;
+  refresh: () => void;
 }
 
 /** A cursor-paged list of the API: the first page at once, more on request, refreshed in place. */

@@ -137,7 +137,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   );
 }
 
-function WebhookItem({ webhook, onDeleted }: { webhook: Webhook; onDeleted(): void }) {
+function WebhookItem({ webhook, onDeleted }: { webhook: Webhook; onDeleted: () => void }) {
   const [open, setOpen] = useState(false);
   const [message, setMessage] = useState<NoticeMessage | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);

@@ -8,7 +8,7 @@ import { QuantityPicker } from './quantity-picker.js';
 const STATUS_TEXT = { confirmed: 'confirmed', pending: 'held', waitlisted: 'on the waiting list', cancelled: 'cancelled', expired: 'expired' } as const;
 
 /** The organizer books or cancels for a named person: a phone booking, a guest list, a no-show. */
-export function BookForSomeone({ event, onChanged }: { event: BoxEvent; onChanged(): void }) {
+export function BookForSomeone({ event, onChanged }: { event: BoxEvent; onChanged: () => void }) {
   const id = useId();
   const [person, setPerson] = useState('');
   const [quantity, setQuantity] = useState(1);

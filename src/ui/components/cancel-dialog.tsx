@@ -3,8 +3,8 @@ import type { Booking } from '../api.js';
 
 interface Props {
   booking: Booking;
-  onConfirm(): void;
-  onClose(): void;
+  onConfirm: () => void;
+  onClose: () => void;
 }
 
 /** A modal question before cancelling; the native dialog traps focus and closes on Escape. */

@@ -21,7 +21,7 @@ function sameInstant(before: string | null, after: string | null): boolean {
 }
 
 /** The organizer edits what the event is and how booking it works; the form follows the saved event. */
-export function EditEvent({ event, onUpdated }: { event: BoxEvent; onUpdated(event: BoxEvent): void }) {
+export function EditEvent({ event, onUpdated }: { event: BoxEvent; onUpdated: (event: BoxEvent) => void }) {
   const id = useId();
   const [message, setMessage] = useState<NoticeMessage | null>(null);
   const [pending, setPending] = useState(false);

@@ -7,7 +7,7 @@ import { Notice, type NoticeMessage } from './notice.js';
 
 interface Props {
   event: BoxEvent;
-  onUpdated(event: BoxEvent): void;
+  onUpdated: (event: BoxEvent) => void;
 }
 
 function promotedSentence(before: BoxEvent, after: BoxEvent): string {

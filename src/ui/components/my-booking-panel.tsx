@@ -14,7 +14,7 @@ interface Props {
   userId: string;
   changes: number;
   /** Tells the page the counts changed, for when no stream is there to say so. */
-  onChanged(): void;
+  onChanged: () => void;
 }
 
 function tickets(count: number): string {
