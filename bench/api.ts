@@ -54,7 +54,7 @@ export class BoxofficeApi {
       const query = new URLSearchParams({ limit: '200', ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) });
       const page: { bookings: BookingView[]; nextCursor: string | null } = await this.call(
         'GET',
-        `/api/v1/events/${eventId}/bookings?${query}`,
+        `/api/v1/events/${eventId}/bookings?${query.toString()}`,
       );
       all.push(...page.bookings);
       cursor = page.nextCursor;

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Migrator } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { openDatabase } from './db.js';
@@ -8,7 +9,7 @@ import { migrationProvider } from './migrations/index.js';
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(`a migration failed: ${inspect(error)}`, { cause: error });
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
 
