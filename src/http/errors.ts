@@ -132,7 +132,7 @@ const DETAIL_BY_CODE: Partial<Record<ErrorCode, string>> = {
 /** Fastify's own 4xx errors (parsing, limits, validation) as DomainErrors; null for anything unexpected. */
 function fromFastifyError(error: FastifyError): DomainError | null {
   if (error.validation) {
-    const errors = fieldErrors(error.validation as AjvIssue[], error.validationContext);
+    const errors = fieldErrors(error.validation, error.validationContext);
     const summary = errors.map((issue) => `${issue.path} ${issue.message}`).join('; ');
     return new DomainError('VALIDATION_FAILED', `Invalid request: ${summary}.`, { errors });
   }

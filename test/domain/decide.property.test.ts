@@ -352,7 +352,7 @@ function toPlacedView(store: SimulatedStore, booking: Booking): BookingView {
     ...booking,
     position,
     expiresAt: booking.status === 'pending' ? booking.expiresAt : null,
-  } as BookingView;
+  };
 }
 
 /** I1–I3, I7 and I8 on the stored rows, at the instant of the batch. */

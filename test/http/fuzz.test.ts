@@ -262,7 +262,7 @@ describe('hostile HTTP input', () => {
   async function expectHarmless(request: HostileRequest): Promise<void> {
     const before = await snapshot();
     const answer = await send({
-      method: request.method as InjectOptions['method'],
+      method: request.method,
       url: request.url,
       headers: request.headers,
       ...(request.body === undefined ? {} : { payload: request.body }),

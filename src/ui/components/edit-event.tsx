@@ -12,7 +12,7 @@ function changedFields(event: BoxEvent, wanted: Required<EventPatch>): EventPatc
     const same = key === 'startsAt' ? sameInstant(before as string | null, value as string | null) : (before ?? null) === value;
     if (!same) patch[key] = value;
   }
-  return patch as EventPatch;
+  return patch;
 }
 
 function sameInstant(before: string | null, after: string | null): boolean {

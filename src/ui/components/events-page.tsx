@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useState } from 'preact/hooks';
-import { type BoxEvent, type BookingStatus, type MyBooking, api } from '../api.js';
+import { type BoxEvent, type BookingStatus, api } from '../api.js';
 import { formatStart, hasStarted, plural, zoneOf } from '../format.js';
 import { describeError } from '../messages.js';
 import { eventPath } from '../router.js';
@@ -30,7 +30,7 @@ async function allEvents(): Promise<BoxEvent[]> {
 async function myActiveBookings(): Promise<Map<string, BookingStatus>> {
   const mine = new Map<string, BookingStatus>();
   const { bookings } = await api.myBookings();
-  for (const booking of bookings as MyBooking[]) {
+  for (const booking of bookings) {
     if (['confirmed', 'pending', 'waitlisted'].includes(booking.status) && !mine.has(booking.eventId)) mine.set(booking.eventId, booking.status);
   }
   return mine;
