@@ -1,6 +1,7 @@
 import { type AuditAction, type AuditDraft, type RequestedBy, SYSTEM } from './audit.js';
 import { type Booking, type BookingView, isActive, toBookingView } from './booking.js';
 import { DomainError, type ErrorCode } from './errors.js';
+import { startInstant } from './starts-at.js';
 import { EVENT_SETTINGS, type EventPatch, type EventRecord, availableTickets, toEventView } from './event.js';
 
 export type EventCommand =
@@ -24,7 +25,7 @@ export interface EventState {
   positions: ReadonlyMap<string, number>;
   /** The first waitlisted bookings in FIFO order. */
   waitlistHead: readonly Booking[];
-  /** Every pending booking of the event whose deadline has passed. */
+  /** Pending bookings of the event whose deadline has passed: all of them, or the earliest chunk of a storm. */
   lapsed: readonly Booking[];
 }
 
@@ -115,7 +116,6 @@ class EventLedger {
   private readonly copies = new Map<string, Booking>();
   private readonly latestByUser = new Map<string, Booking>();
   private readonly byTicketCode = new Map<string, Booking>();
-  private readonly lapsed: Booking[];
   /** Loaded waitlisted bookings not yet taken off the list, FIFO. */
   private readonly head: Booking[];
   private readonly loadedDepth: number;
@@ -147,7 +147,7 @@ class EventLedger {
     this.head.forEach((booking, index) => this.startPositions.set(booking.id, index + 1));
     this.loadedDepth = this.head.length;
     this.unloaded = state.event.waitlistCount - this.head.length;
-    this.lapsed = state.lapsed.map((booking) => this.copyOf(booking));
+    for (const booking of state.lapsed) this.copyOf(booking);
   }
 
   /** One object per booking, however many of the loaded lists it appears in. */
@@ -160,9 +160,14 @@ class EventLedger {
     return copy;
   }
 
-  /** Pending bookings past their deadline become expired, and their tickets go down the list (rule 5). */
+  /**
+   * Pending bookings past their deadline become expired, and their tickets go down the list (rule 5): the
+   * lapsed ones loaded for that, and any other this batch loaded, so none is ever confirmed late (I7).
+   */
   lapseDue(): void {
-    const due = this.lapsed.filter((booking) => booking.status === 'pending' && this.hasLapsed(booking));
+    const due = [...this.copies.values()]
+      .filter((booking) => booking.status === 'pending' && this.hasLapsed(booking))
+      .sort((a, b) => a.queueNo - b.queueNo);
     for (const booking of due) {
       this.event.heldCount -= booking.quantity;
       this.setStatus(booking, 'expired');
@@ -424,7 +429,7 @@ class EventLedger {
 
   private hasStarted(): boolean {
     const startsAt = this.event.startsAt;
-    return startsAt !== null && Date.parse(startsAt) <= this.now;
+    return startsAt !== null && startInstant(startsAt, this.event.timeZone) <= this.now;
   }
 
   private markChanged(booking: Booking): void {

@@ -24,7 +24,7 @@ import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
-import { trimBodyStrings, validatorCompiler } from './validation.js';
+import { refuseMalformedText, trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -96,6 +96,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('preValidation', async (request) => {
     refuseRejected(request.caller);
     request.body ??= {};
+    refuseMalformedText(request);
     trimBodyStrings(request.body);
   });
 
@@ -104,7 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;
   if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
-  registerIdempotency(app, deps.idempotency);
+  registerIdempotency(app, deps.idempotency, deps.auth.authSecret);
 
   await app.register(operationsRoutes, { store: deps.store });
   await app.register(uiRoutes);

@@ -13,6 +13,7 @@ import {
 } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
+import { EVENT_ID_PATTERN } from '../domain/limits.js';
 import { openEvent } from '../domain/open-event.js';
 import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
@@ -54,17 +55,26 @@ export interface ServiceOptions {
 
 /** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
 const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
+const EXPORT_PAGE = 1_000;
 
 function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
 }
 
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
+/** queue_no is a 32-bit integer column on every engine. */
+const QUEUE_NO_MAX = 2 ** 31 - 1;
+
+/** [createdAt, id] as listEvents hands it out; anything else never reaches a query. */
 function isEventCursor(value: unknown): value is [string, string] {
-  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
+  if (!Array.isArray(value) || value.length !== 2) return false;
+  const [createdAt, id] = value as unknown[];
+  return typeof createdAt === 'string' && CURSOR_TIMESTAMP.test(createdAt) && typeof id === 'string' && EVENT_ID.test(id);
 }
 
 function isQueueCursor(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= QUEUE_NO_MAX;
 }
 
 /** Unwraps a successful outcome of the expected kind, or throws its error. */
@@ -236,6 +246,19 @@ export class BookingService {
       bookings: bookings.map(({ booking, position }) => toBookingView(booking, position)),
       nextCursor: rows.length > page.limit && last ? encodeCursor(last.booking.queueNo) : null,
     };
+  }
+
+  /** Every booking of the event in list order, page by page, so a list of any size never sits in memory whole. */
+  async *exportBookings(eventId: string, status: BookingStatus | null): AsyncIterable<BookingView> {
+    await this.requireEvent(eventId);
+    let afterQueueNo: number | null = null;
+    for (;;) {
+      const page = await this.store.listBookings(eventId, { status, afterQueueNo, limit: EXPORT_PAGE });
+      for (const { booking, position } of page) yield toBookingView(booking, position);
+      const last = page.at(-1);
+      if (!last || page.length < EXPORT_PAGE) return;
+      afterQueueNo = last.booking.queueNo;
+    }
   }
 
   async listAudit(eventId: string, afterSeq: number, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {

@@ -8,6 +8,8 @@ export interface SweeperOptions {
   onError(error: unknown): void;
 }
 
+const MAX_ROUNDS = 100;
+
 export const DEFAULT_SWEEPER: Omit<SweeperOptions, 'onError'> = { intervalMs: 1_000, eventsPerSweep: 100 };
 
 /**
@@ -49,14 +51,21 @@ export class ExpirySweeper {
   }
 
   private async sweepOnce(): Promise<number> {
+    const swept = new Set<string>();
     try {
-      const eventIds = await this.service.eventsWithLapsed(this.options.eventsPerSweep);
-      const results = await Promise.allSettled(eventIds.map((eventId) => this.service.expireDue(eventId)));
-      for (const result of results) if (result.status === 'rejected') this.options.onError(result.reason);
-      return eventIds.length;
+      // A storm lapses a chunk a transaction: look again until nothing is due, within this sweep's rounds.
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const eventIds = await this.service.eventsWithLapsed(this.options.eventsPerSweep);
+        if (eventIds.length === 0) break;
+        const results = await Promise.allSettled(eventIds.map((eventId) => this.service.expireDue(eventId)));
+        const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        for (const failure of failures) this.options.onError(failure);
+        for (const eventId of eventIds) swept.add(eventId);
+        if (failures.length > 0) break;
+      }
     } catch (error) {
       this.options.onError(error);
-      return 0;
     }
+    return swept.size;
   }
 }

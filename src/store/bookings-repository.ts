@@ -91,15 +91,17 @@ export class BookingsRepository {
     return rows.map(toBooking);
   }
 
-  /** Pending bookings of the event whose deadline is at or before `now`. */
-  async lapsed(eventId: string, now: string): Promise<Booking[]> {
+  /** Pending bookings of the event whose deadline is at or before `now`, earliest first, at most `limit`. */
+  async lapsed(eventId: string, now: string, limit: number): Promise<Booking[]> {
     const rows = await this.db
       .selectFrom('bookings')
       .selectAll()
       .where('event_id', '=', eventId)
       .where('status', '=', 'pending')
       .where('expires_at', '<=', now)
+      .orderBy('expires_at')
       .orderBy('queue_no')
+      .limit(limit)
       .execute();
     return rows.map(toBooking);
   }

@@ -23,6 +23,8 @@ import { IdempotencyRepository } from './idempotency-repository.js';
 import { storeError } from './store-error.js';
 
 const MAX_ATTEMPTS = 5;
+// An expiry storm lapses in chunks, so bookings of the event get the lock between them.
+const LAPSED_PER_TRANSACTION = 1_000;
 
 class SqlEventTransaction implements EventTransaction {
   private readonly events: EventsRepository;
@@ -60,7 +62,7 @@ class SqlEventTransaction implements EventTransaction {
     const [latestBookings, ticketHolders, lapsed] = await Promise.all([
       this.bookings.latestForUsers(event.id, needs.userIds),
       this.bookings.withTicketCodes(needs.ticketCodes),
-      event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now) : [],
+      event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
     ]);
     const waitlistHead = await this.bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
     const headIds = new Set(waitlistHead.map((booking) => booking.id));

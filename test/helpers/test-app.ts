@@ -5,6 +5,7 @@ import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import type { Clock } from '../../src/services/clock.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
@@ -37,7 +38,10 @@ export interface TestAppOptions {
   feed?: ChangeFeed;
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
+  heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
+  /** The booking service's clock; a test moves it instead of waiting for deadlines. */
+  clock?: Clock;
 }
 
 export interface AppOverStore {
@@ -62,9 +66,10 @@ export async function buildAppOver(
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: options.waitlists ?? (async () => []),
+    heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { clock: options.clock });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
@@ -75,7 +80,7 @@ export async function buildAppOver(
     consistency: new ConsistencyCheck(options.consistency ?? { eventIds: async function* () {}, readEvent: async () => null }),
     accounts,
     store,
-    auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
+    auth: { ...admin, openBooking: options.openBooking ?? false, tokens, authSecret: AUTH_SECRET },
     rateLimit: {
       max: options.rateLimitMax ?? 0,
       windowMs: options.rateLimitWindowMs ?? 60_000,
@@ -102,6 +107,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     ...options,
   });
   return {

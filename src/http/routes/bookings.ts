@@ -1,10 +1,14 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { BookingView } from '../../domain/booking.js';
-import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
+import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireBookingReader, requireStaff } from '../auth.js';
+import { csvRecord } from '../csv.js';
 import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
+import { releaseFor } from '../ticket-visibility.js';
 import {
   Booking,
   BookingBody,
@@ -22,8 +26,33 @@ export interface BookingRoutesOptions {
   auth: AuthOptions;
 }
 
+const CSV_COLUMNS = ['userId', 'quantity', 'status', 'position', 'ticketCode', 'checkedInAt', 'createdAt'] as const;
+
+/** text/csv named before (or without) JSON in the Accept header. */
+function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase());
+  const csv = types.indexOf('text/csv');
+  const json = types.indexOf('application/json');
+  return csv >= 0 && (json < 0 || csv < json);
+}
+
+async function* attendeeCsv(first: IteratorResult<BookingView>, rest: AsyncIterable<BookingView>): AsyncIterable<string> {
+  yield csvRecord(CSV_COLUMNS);
+  if (first.done) return;
+  const row = (booking: BookingView) => csvRecord(CSV_COLUMNS.map((column) => booking[column]));
+  yield row(first.value);
+  for await (const booking of rest) yield row(booking);
+}
+
+function sendCsv(reply: FastifyReply, filename: string, lines: AsyncIterable<string>): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(Readable.from(lines));
+}
+
 const bookingEnvelope = (booking: BookingView) => ({ booking });
-const releaseEnvelope = (result: ReleaseResult) => result;
 
 export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = async (app, { service, auth }) => {
   app.post(
@@ -55,7 +84,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
     { config: { bookingCommand: true }, schema: { params: BookingParams, body: ReduceBody, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, releaseEnvelope);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
       const by = requestedBy(request, request.caller);
       const result = await service.reduce(request.params.eventId, userId, request.body.quantity, by, answer.receipt);
       return answer.send(reply, result);
@@ -76,7 +105,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
     { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, releaseEnvelope);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
       const result = await service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, result);
     },
@@ -91,9 +120,15 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
         response: { 200: Type.Object({ bookings: Type.Array(Booking), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       requireStaff(request, request.caller);
       const { status = null, ...page } = request.query;
+      if (wantsCsv(request.headers.accept)) {
+        const rows = service.exportBookings(request.params.eventId, status);
+        // Read the first row before answering, so an unknown event is still a 404 problem, not a broken CSV.
+        const first = await rows[Symbol.asyncIterator]().next();
+        return sendCsv(reply, `attendees-${request.params.eventId}.csv`, attendeeCsv(first, rows));
+      }
       return service.listBookings(request.params.eventId, status, page);
     },
   );

@@ -3,10 +3,11 @@ import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { BookingView } from '../../domain/booking.js';
 import type { EventView } from '../../domain/event.js';
-import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
+import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
 import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
+import { releaseFor } from '../ticket-visibility.js';
 import {
   BookingEnvelope,
   BookingParams,
@@ -95,7 +96,7 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
     { config: { bookingCommand: true }, schema: { body: ShortCancelBody, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const answer = answerFor(request, 200, (result: ReleaseResult) => result);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
       const result = await service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, result);
     },
