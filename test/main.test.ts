@@ -44,6 +44,9 @@ describe('the server process', () => {
     const matches = [...server.output().matchAll(announced)];
     expect(matches).toHaveLength(1);
     const password = matches[0]?.[1] ?? '';
+    // Framed on a plain line of its own, never inside a JSON log line.
+    expect(server.output()).toMatch(/^\| ADMIN_PASSWORD is not set; the admin password for this run is \S+ \(user "admin"\) \|$/m);
+    expect(server.output().split('\n').filter((line) => line.startsWith('{') && line.includes(password))).toEqual([]);
     const response = await fetch(`${server.url}/api/v1/events`, {
       method: 'POST',
       headers: {
