@@ -65,8 +65,11 @@ class SqlEventTransaction implements EventTransaction {
     return { event, activeBookings, positions, waitlistHead };
   }
 
-  storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
-    return this.keys.complete(ref, answer);
+  async storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
+    // The claim ran out and another request took the key over: this change must not commit beside its run.
+    if (!(await this.keys.complete(ref, answer))) {
+      throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
+    }
   }
 
   async applyChanges(changes: EventChanges): Promise<void> {

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './0001-initial-schema.js';
 import * as users from './0002-users.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
+import * as idempotencyClaimToken from './0006-idempotency-claim-token.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
   '0002-users': users,
   '0003-idempotency-keys': idempotencyKeys,
+  '0006-idempotency-claim-token': idempotencyClaimToken,
 };
 
 export const migrationProvider: MigrationProvider = {
