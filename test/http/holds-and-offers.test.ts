@@ -250,6 +250,17 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       await expectCountsAgree(t.app, event.id);
     });
 
+    it('lapses what is due before any command decides, so a capacity cut counts a lapsed hold as free', async () => {
+      const event = await createEvent(t.app, { totalTickets: 4, holdTtlSeconds: 30 });
+      await book(t.app, event.id, 'kept', { quantity: 2 });
+      const held = await book(t.app, event.id, 'lapsed', { quantity: 2, hold: true });
+      clock.moveTo(held.expiresAt as string);
+      const cut = await send('PATCH', `/api/v1/events/${event.id}`, { totalTickets: 2 });
+      expect(cut.statusCode).toBe(200);
+      expect(cut.json()).toMatchObject({ totalTickets: 2, bookedCount: 2, heldCount: 0, availableTickets: 0 });
+      expect(await bookingOf(event.id, 'lapsed')).toMatchObject({ status: 'expired' });
+    });
+
     it('expires the lapsed holds of many events in one sweep, releasing each event to its own waiting list', async () => {
       const events = await Promise.all([1, 2, 3].map(() => createEvent(t.app, { totalTickets: 2, holdTtlSeconds: 5 })));
       for (const event of events) {
