@@ -33,7 +33,8 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       // A server that never came up must not outlive the test that started it.
       child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${output}`));
-    }, 30_000);
+      // Generous: tsx compiles the server at every start, and several start at once on a busy machine.
+    }, 60_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);
