@@ -29,8 +29,12 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    // Generous: with WORKERS=2 on a busy machine every worker compiles the sources before it listens.
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 90_000);
+    const timer = setTimeout(() => {
+      // A server that never came up must not outlive the test that started it.
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+      // Generous: tsx compiles the server at every start (each worker too), and several start at once on a busy machine.
+    }, 90_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);
