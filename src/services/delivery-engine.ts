@@ -18,8 +18,10 @@ export function webhookChannel(webhookId: string): string {
 /** The first retry comes within this; each later one waits twice as long, up to MAX_BACKOFF_MS, less up to half as jitter. */
 const FIRST_RETRY_MS = 5_000;
 const MAX_BACKOFF_MS = 3_600_000;
-/** A lease outlives the attempt's timeout by this much: time to load the entry and record the outcome. */
-const LEASE_MARGIN_MS = 15_000;
+/** A lease outlives the attempt's timeout by this much: time to load the entry before sending. */
+const LEASE_MARGIN_MS = 5_000;
+/** An attempt that cannot finish this long before its lease runs out is not started (clocks of processes differ a little). */
+const LEASE_SAFETY_MS = 1_000;
 /**
  * A seq the cursor passed unseen is looked for this long before it is taken for a rolled-back
  * transaction; no Boxoffice transaction stays open anywhere near it (statements time out in seconds).
@@ -177,9 +179,10 @@ export class DeliveryEngine {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
     const now = this.clock();
-    const claimed = await this.store.claimDue(isoAt(now), this.owner, isoAt(now + this.options.timeoutMs + LEASE_MARGIN_MS), free);
+    const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
+    const claimed = await this.store.claimDue(isoAt(now), this.owner, isoAt(leaseUntil), free);
     for (const delivery of claimed) {
-      const attempt = this.attempt(delivery).finally(() => {
+      const attempt = this.attempt(delivery, leaseUntil).finally(() => {
         this.inFlight.delete(attempt);
         this.wake(false);
       });
@@ -188,14 +191,16 @@ export class DeliveryEngine {
     return claimed.length;
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  private async attempt(delivery: ClaimedDelivery, leaseUntil: number): Promise<void> {
     const started = this.clock();
-    let result: AttemptResult | 'dropped';
+    let result: AttemptResult | 'dropped' | 'abandoned';
     try {
-      result = await this.send(delivery, started);
+      result = await this.send(delivery, leaseUntil);
     } catch (error) {
       result = { delivered: false, statusCode: null, error: `could not send: ${error instanceof Error ? error.message : String(error)}` };
     }
+    // The lease would run out mid-attempt: leave it to expire, so no two attempts ever overlap.
+    if (result === 'abandoned') return;
     const at = this.clock();
     const outcome: AttemptOutcome =
       result === 'dropped'
@@ -216,9 +221,11 @@ export class DeliveryEngine {
     return next === null ? { ...base, state: 'failed', nextAttemptAt: null } : { ...base, state: 'pending', nextAttemptAt: isoAt(next) };
   }
 
-  private async send(delivery: ClaimedDelivery, now: number): Promise<AttemptResult | 'dropped'> {
+  private async send(delivery: ClaimedDelivery, leaseUntil: number): Promise<AttemptResult | 'dropped' | 'abandoned'> {
     const entry = await this.store.announced(delivery.seq);
     if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} not found` };
+    const now = this.clock();
+    if (now + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     if (delivery.channelId === MAIL_CHANNEL) {
       const mail = this.options.mail;
       const message = mail ? bookingMail(entry, mail.publicUrl) : null;
@@ -228,6 +235,7 @@ export class DeliveryEngine {
     const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
     const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));
     if (!webhook || ('deleted' in webhook && webhook.deleted)) return 'dropped';
+    if (this.clock() + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     return this.poster.post({
       url: webhook.url,
       messageId: webhookMessageId(webhook.id, entry.seq),
