@@ -21,6 +21,7 @@ import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { WaitlistReader } from '../../src/store/waitlist-reader.js';
 import type { WebhookService } from '../../src/services/webhook-service.js';
+import type { Clock } from '../../src/services/clock.js';
 import type { TestEngine } from './engines.js';
 
 export const ADMIN_USER = 'admin';
@@ -41,6 +42,8 @@ export interface TestAppOptions {
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
   consistency?: ConsistencySource;
+  /** The app's one clock (bookings' deadlines and deliveries); the system clock when absent. */
+  clock?: Clock;
   /** Webhook and e-mail settings; the engine is built but not started (tests run it with runOnce or start). */
   deliveries?: Partial<DeliverySettings> & DeliveryWiring;
   webhooks?: WebhookService;
@@ -77,7 +80,7 @@ export async function buildAppOver(
     waitlists: options.waitlists ?? (async () => []),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), options.clock ? { clock: options.clock } : {});
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
@@ -114,7 +117,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const store = new SqlStore(opened);
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
-  const { clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
+  const { clock = options.clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
   const deliveries = openDeliveries(database.config, opened, { ...TEST_DELIVERIES, ...settings }, {
     ...(clock ? { clock } : {}),
     ...(random ? { random } : {}),
