@@ -192,9 +192,11 @@ export class DeliveryEngine {
     try {
       claimed = await this.store.settleAndClaim(settled, this.owner, { now: isoAt(now), leaseUntil: isoAt(leaseUntil), limit: Math.max(0, free) });
     } catch (error) {
-      // Not recorded: their leases run out and another round makes the attempts again (at least once).
-      this.options.log?.warn({ err: error, attempts: settled.length }, 'could not record delivery attempts');
-      throw error;
+      // Lost a race (deadlock) or the database is away: record them with the next round. Should that come
+      // after their leases ran out, the fenced update leaves them be and another process repeats them.
+      this.settled.unshift(...settled);
+      this.options.log?.warn({ err: error, attempts: settled.length }, 'could not record delivery attempts; trying again');
+      return 0;
     }
     if (claimed.length === 0) return 0;
     const entries = await this.store.announced(claimed.map((delivery) => delivery.seq)).catch(() => null);
