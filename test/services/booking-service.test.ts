@@ -137,9 +137,9 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     expect(second.kind).toBe('claimed');
     const render = (result: unknown) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) });
     const token = (claim: typeof first) => (claim.kind === 'claimed' ? claim.token : '');
-    await expect(t.service.book(event.id, 'once', BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect((await t.service.getEvent(event.id)).bookedCount).toBe(0);
-    const booking = await t.service.book(event.id, 'once', BY, { ref: { ...ref, token: token(second) }, render });
+    const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(second) }, render });
     expect(JSON.parse((await keyRow(ref.key))?.response_body ?? '')).toEqual({ booking });
   });
 
