@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { openDeliveries } from './deliveries.js';
 import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { serverOptions } from './server-options.js';
@@ -74,20 +75,25 @@ async function serve(config: Readonly<Config>): Promise<void> {
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     pool: () => database.dialect.poolStats?.() ?? null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(database));
+  const deliveries = openDeliveries(config.database, database, config.deliveries, {
+    log: { warn: (object, message) => app.log.warn(object, message) },
+  });
   const purge = setInterval(() => void idempotency.purgeExpired().catch(() => {}), IDEMPOTENCY_PURGE_MS);
   purge.unref();
-  const app = await buildApp({
+  const app: FastifyInstance = await buildApp({
     service,
     hub,
     metrics,
     idempotency,
     consistency: new ConsistencyCheck(new ConsistencyReader(database)),
     accounts: new AccountService(new SqlUserStore(database), tokens, config),
+    webhooks: deliveries.webhooks,
     store,
     auth: { ...config, tokens },
     rateLimit: config.rateLimit,
@@ -103,12 +109,14 @@ async function serve(config: Readonly<Config>): Promise<void> {
     await sweeper.stop();
     clearInterval(purge);
     hub.close();
+    await deliveries.close();
     await feed.close();
     await store.close();
     await redis?.quit();
   });
   await app.listen({ port: config.port, host: config.host });
   sweeper.start();
+  deliveries.start(feed);
 }
 
 function installShutdown(app: FastifyInstance, closeResources: () => Promise<void>): void {

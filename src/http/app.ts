@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Redis } from 'ioredis';
 import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, callerIdentifier, refuseRejected } from './auth.js';
 import { registerErrorHandling, sendProblem } from './errors.js';
@@ -27,7 +28,8 @@ import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
-import { trimBodyStrings, validatorCompiler } from './validation.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { refuseMalformedText, trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +48,8 @@ declare module 'fastify' {
 export interface AppDependencies {
   service: BookingService;
   accounts: AccountService;
+  /** The outbox's admin API; an app built without it has no webhook routes. */
+  webhooks?: WebhookService;
   hub: EventStreamHub;
   metrics: Metrics;
   idempotency: IdempotencyService;
@@ -117,6 +121,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     refuseRejected(request.caller);
     if (request.credentials === 'cookie') requireSameOrigin(request);
     request.body ??= {};
+    refuseMalformedText(request);
     trimBodyStrings(request.body);
   });
 
@@ -125,7 +130,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await registerOpenApi(app);
   const limited = deps.rateLimit.max > 0;
   if (limited) await registerRateLimit(app, { max: deps.rateLimit.max, windowMs: deps.rateLimit.windowMs, redis: deps.redis ?? null });
-  registerIdempotency(app, deps.idempotency);
+  registerIdempotency(app, deps.idempotency, deps.auth.authSecret);
 
   await app.register(operationsRoutes, { store: deps.store });
   await app.register(uiRoutes);
@@ -142,6 +147,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       await api.register(calendarRoutes, { service: deps.service });
       await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
       await api.register(verifyRoutes, { check: deps.consistency });
+      if (deps.webhooks) await api.register(webhookRoutes, { webhooks: deps.webhooks });
     },
     { prefix: '/api/v1' },
   );

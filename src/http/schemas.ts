@@ -29,7 +29,12 @@ export const UserId = Type.String({ pattern: USER_ID_PATTERN, maxLength: USER_ID
 export const UserEmail = Type.String({ pattern: EMAIL_PATTERN, maxLength: USER_ID_MAX, description: 'Lower-cased, it becomes the user id.' });
 export const EventName = Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX });
 export const Venue = Type.String({ maxLength: VENUE_MAX });
-export const StartsAt = Type.String({ format: 'iso-instant', maxLength: 40, description: 'ISO 8601 date or date-time.' });
+export const StartsAt = Type.String({
+  format: 'iso-instant',
+  maxLength: 40,
+  'x-normalize-instant': true,
+  description: 'ISO 8601 date or date-time, a real calendar day; stored with at most millisecond precision and the offset as ±HH:MM.',
+});
 export const TotalTickets = Type.Integer({ minimum: TOTAL_TICKETS_MIN, maximum: TOTAL_TICKETS_MAX });
 const Description = Type.String({ maxLength: DESCRIPTION_MAX, description: 'Plain text.' });
 const TimeZone = Type.String({ format: 'time-zone', maxLength: 64, description: 'IANA zone, e.g. Europe/Berlin.' });
@@ -122,7 +127,7 @@ export const BookingsQuery = Type.Object(
   { additionalProperties: false },
 );
 export const AuditQuery = Type.Object(
-  { after: Type.Integer({ minimum: 0, default: 0 }), limit: Limit },
+  { after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }), limit: Limit },
   { additionalProperties: false },
 );
 
@@ -261,3 +266,52 @@ export const SessionAnswer = Type.Object({
 });
 export const UserParams = Type.Object({ userId: UserId });
 export const RoleBody = Type.Object({ role: OneOf(USER_ROLES) }, { additionalProperties: false });
+
+const WebhookAction = OneOf(AUDIT_ACTIONS);
+
+export const WebhookParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }) });
+
+export const Webhook = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  actions: Nullable(Type.Array(WebhookAction, { description: 'null: every action.' })),
+  createdAt: Timestamp,
+});
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048, description: 'An absolute http or https URL; loopback is allowed.' }),
+    actions: Type.Optional(
+      Type.Array(WebhookAction, { minItems: 1, maxItems: 64, description: 'Only entries with these actions; omitted: every action.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedWebhook = Type.Object({
+  webhook: Webhook,
+  secret: Type.String({ description: 'whsec_ + base64 of the HMAC key; shown in this answer only.' }),
+});
+
+export const WebhookEnvelope = Type.Object({ webhook: Webhook });
+export const WebhookList = Type.Object({ webhooks: Type.Array(Webhook) });
+
+export const DeliveryAttempt = Type.Object({
+  seq: Type.Integer(),
+  action: Type.String(),
+  attempt: Type.Integer({ minimum: 1 }),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+  at: Timestamp,
+  nextAttemptAt: Nullable(Timestamp),
+});
+
+export const DeliveryPage = Type.Object({ deliveries: Type.Array(DeliveryAttempt), nextCursor: Nullable(Type.String()) });
+
+export const TestDelivery = Type.Object({
+  delivered: Type.Boolean(),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+});

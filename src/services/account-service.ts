@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { USER_ID_PATTERN } from '../domain/limits.js';
 import { type Role, type User, type UserRole, type UserView, toUserView } from '../domain/user.js';
 import { secretMatcher } from './constant-time.js';
 import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
@@ -30,6 +31,8 @@ export interface TokenGrant {
   userId: string;
   role: Role;
 }
+
+const USER_ID = new RegExp(USER_ID_PATTERN);
 
 export interface SessionProfile {
   userId: string;
@@ -74,7 +77,8 @@ export class AccountService {
     const adminChecks = [this.isAdminUser(login), this.isAdminPassword(password)];
     if (adminChecks.every(Boolean)) return this.grant('admin', 'admin');
     const userId = login.toLowerCase();
-    const user = await this.users.findUser(userId);
+    // A login no user id could match (a NUL from a Basic header, say) never reaches the database.
+    const user = USER_ID.test(userId) ? await this.users.findUser(userId) : null;
     const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !matches) throw wrongCredentials();
     return this.grant(user.id, user.role);

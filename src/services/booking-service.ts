@@ -13,6 +13,7 @@ import {
 } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
+import { EVENT_ID_PATTERN } from '../domain/limits.js';
 import { openEvent } from '../domain/open-event.js';
 import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
@@ -62,12 +63,20 @@ function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
 }
 
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
+/** queue_no is a 32-bit integer column on every engine. */
+const QUEUE_NO_MAX = 2 ** 31 - 1;
+
+/** [createdAt, id] as listEvents hands it out; anything else never reaches a query. */
 function isEventCursor(value: unknown): value is [string, string] {
-  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
+  if (!Array.isArray(value) || value.length !== 2) return false;
+  const [createdAt, id] = value as unknown[];
+  return typeof createdAt === 'string' && CURSOR_TIMESTAMP.test(createdAt) && typeof id === 'string' && EVENT_ID.test(id);
 }
 
 function isQueueCursor(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= QUEUE_NO_MAX;
 }
 
 /** Unwraps a successful outcome of the expected kind, or throws its error. */

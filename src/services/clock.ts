@@ -2,3 +2,7 @@
 export type Clock = () => number;
 
 export const systemClock: Clock = () => Date.now();
+
+export function isoAt(ms: number): string {
+  return new Date(ms).toISOString();
+}

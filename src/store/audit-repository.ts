@@ -69,4 +69,10 @@ export class AuditRepository {
       .execute();
     return rows.map(toEntry);
   }
+
+  /** One entry by its seq, on any event. */
+  async bySeq(seq: number): Promise<AuditEntry | null> {
+    const row = await this.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return row ? toEntry(row) : null;
+  }
 }

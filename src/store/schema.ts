@@ -82,10 +82,69 @@ export interface IdempotencyKeysTable {
   expires_at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** JSON array of audit actions; null: every action. */
+  actions: string | null;
+  /** `whsec_` + base64 of the HMAC key; never logged, never in the audit log. */
+  secret: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+/** A delivery channel ('webhook:<id>' or 'mail') and the last audit seq handed out to it. */
+export interface DeliveryChannelsTable {
+  id: string;
+  last_seq: number | string;
+  created_at: string;
+}
+
+/** Seqs the cursor passed that were not yet visible; an open transaction may still commit them. */
+export interface DeliveryGapsTable {
+  channel_id: string;
+  from_seq: number | string;
+  to_seq: number | string;
+  seen_at: string;
+}
+
+export interface DeliveriesTable {
+  channel_id: string;
+  seq: number | string;
+  action: string;
+  /** The e-mail address for the mail channel; null for webhooks. */
+  recipient: string | null;
+  state: string;
+  attempts: number;
+  created_at: string;
+  next_attempt_at: string;
+  lease_owner: string | null;
+  /** The attempt running under this lease ends (times out) before it; after it, another process may take over. */
+  lease_until: string | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number | string>;
+  channel_id: string;
+  seq: number | string;
+  action: string;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
+  next_attempt_at: string | null;
+}
+
 export interface BoxofficeSchema {
   events: EventsTable;
   bookings: BookingsTable;
   audit_log: AuditLogTable;
   users: UsersTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhooks: WebhooksTable;
+  delivery_channels: DeliveryChannelsTable;
+  delivery_gaps: DeliveryGapsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
 }

@@ -15,7 +15,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   // The credentials of these two routes are for the handler, not for identifying the caller.
   const config = { signIn: true, rateLimit: authRateLimit };
 
-  app.post('/users', { config, schema: { body: RegisterBody, response: { 201: Type.Object({ user: User }) } } }, async (request, reply) => {
+  // Sign-up ignores Idempotency-Key: a fingerprint of its body would be a fast hash of the password.
+  // A repeat is answered 409 USER_EXISTS, which tells the client the account is there.
+  app.post('/users', { config: { ...config, idempotent: false }, schema: { body: RegisterBody, response: { 201: Type.Object({ user: User }) } } }, async (request, reply) => {
     const user = await accounts.register(request.body);
     return reply.code(201).send({ user });
   });

@@ -3,6 +3,7 @@ import * as initialSchema from './0001-initial-schema.js';
 import * as users from './0002-users.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
 import * as bookingModel from './0004-booking-model.js';
+import * as webhooks from './0005-webhooks.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-users': users,
   '0003-idempotency-keys': idempotencyKeys,
   '0004-booking-model': bookingModel,
+  '0005-webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {
