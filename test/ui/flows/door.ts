@@ -47,6 +47,7 @@ export function doorFlows(): void {
     // A scanner types the code and Enter; a person may type it in lower case without dashes.
     await kim.keyboard.type(`${code}\n`);
     await shows(result, 'ADMIT 3');
+    await shows(kim, '3 people admitted of 3 tickets booked.');
     expect(await field.inputValue()).toBe('');
     expect(await hasFocus(field)).toBe(true);
     await checkScreen(kim, 'check-in');
