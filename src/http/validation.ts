@@ -114,21 +114,26 @@ function isStorableText(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
 
-function malformedText(value: unknown, path: string, found: FieldError[]): void {
+// No request of this API nests deeper than a few levels; a deeper body is refused before anything walks it.
+const MAX_DEPTH = 32;
+
+function malformedText(value: unknown, path: string, found: FieldError[], depth = 0): void {
   if (typeof value === 'string') {
     if (!isStorableText(value)) found.push({ path, message: 'must be well-formed Unicode text without NUL characters' });
+  } else if (value && typeof value === 'object' && depth >= MAX_DEPTH) {
+    found.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => malformedText(item, `${path}/${index}`, found));
+    value.forEach((item, index) => malformedText(item, `${path}/${index}`, found, depth + 1));
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       const name = isStorableText(key) ? key : key.replace(UNSTORABLE, '\uFFFD');
       if (name !== key) found.push({ path: `${path}/${name}`, message: 'field names must be well-formed Unicode without NUL characters' });
-      malformedText(item, `${path}/${name}`, found);
+      malformedText(item, `${path}/${name}`, found, depth + 1);
     }
   }
 }
 
-/** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body. */
+/** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body, and deep nesting. */
 export function refuseMalformedText(request: { params: unknown; query: unknown; body: unknown }): void {
   const found: FieldError[] = [];
   malformedText(request.params, '/params', found);
