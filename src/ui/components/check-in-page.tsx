@@ -112,9 +112,8 @@ function Door({ event, onChecked }: { event: BoxEvent; onChecked(): void }) {
           (verdict.admit ? (
             <div class="verdict verdict-admit" key={verdict.scan}>
               <p class="verdict-word">ADMIT {verdict.booking.quantity ?? 1}</p>
-              <p class="verdict-detail">
-                {verdict.booking.userId} · {verdict.booking.ticketCode ?? verdict.code}
-              </p>
+              <p class="verdict-detail">{verdict.booking.userId}</p>
+              <p class="verdict-code">{verdict.booking.ticketCode ?? verdict.code}</p>
             </div>
           ) : (
             <div class="verdict verdict-refuse" key={verdict.scan}>
