@@ -11,7 +11,7 @@ import type { OpenedDatabase } from './store/dialect.js';
 
 /** Connections of the delivery engine's own pool: claims, hand-outs and records are short. */
 const DELIVERY_POOL_SIZE = 4;
-const CONCURRENCY = 16;
+const CONCURRENCY = 32;
 
 export interface Deliveries {
   engine: DeliveryEngine;

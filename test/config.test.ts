@@ -59,6 +59,10 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://x'],
     ['ADMIN_PASSWORD', 'short'],
     ['WORKERS', '0'],
+    ['WEBHOOK_TIMEOUT', 'soon'],
+    ['WEBHOOK_RETRY_FOR', '0'],
+    ['SMTP_URL', 'http://mail.example.com'],
+    ['PUBLIC_URL', 'ftp://tickets.example.com'],
   ])('stops on an invalid %s, naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
@@ -67,6 +71,31 @@ describe('loadConfig', () => {
   it('refuses several workers on SQLite', () => {
     expect(() => loadConfig({ WORKERS: '2' })).toThrow(/^WORKERS: /);
     expect(loadConfig({ WORKERS: '2', DATABASE_URL: 'postgres://x@y/z' }).workers).toBe(2);
+  });
+
+  it('reads webhook and e-mail settings, durations in the human form; e-mail is off unless both SMTP_URL and MAIL_FROM are set', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).deliveries).toEqual({
+      timeoutMs: 10_000,
+      retryForMs: 24 * 3_600_000,
+      mail: null,
+      publicUrl: 'http://0.0.0.0:8080',
+    });
+    const config = loadConfig({
+      WEBHOOK_TIMEOUT: '5s',
+      WEBHOOK_RETRY_FOR: '2 hours',
+      SMTP_URL: 'smtps://user:pass@mail.example.com',
+      MAIL_FROM: 'Boxoffice <tickets@example.com>',
+      PUBLIC_URL: 'https://tickets.example.com',
+    });
+    expect(config.deliveries).toEqual({
+      timeoutMs: 5_000,
+      retryForMs: 7_200_000,
+      mail: { smtpUrl: 'smtps://user:pass@mail.example.com', from: 'Boxoffice <tickets@example.com>' },
+      publicUrl: 'https://tickets.example.com',
+    });
+    expect(() => loadConfig({ SMTP_URL: 'smtp://127.0.0.1:25' })).toThrow(/^MAIL_FROM: /);
+    expect(() => loadConfig({ MAIL_FROM: 'tickets@example.com' })).toThrow(/^SMTP_URL: /);
+    expect(() => loadConfig({ SMTP_URL: 'smtp://127.0.0.1:25', MAIL_FROM: 'nobody' })).toThrow(/^MAIL_FROM: /);
   });
 
   it('requires AUTH_SECRET in production', () => {

@@ -1,9 +1,13 @@
+import { startInstant } from '../domain/starts-at.js';
+
 /** An RFC 5545 calendar with one VEVENT: what an "Add to calendar" link hands to a calendar app. */
 export interface CalendarEvent {
   uid: string;
   name: string;
-  /** ISO 8601: a bare date (all-day) or a date-time. */
-  startsAt: string;
+  /** ISO 8601: a bare date (all-day) or a date-time; null when the organizer has not set one. */
+  startsAt: string | null;
+  /** The event's zone: a date-time without an offset is on its clock. */
+  timeZone: string;
   venue: string | null;
   description: string | null;
   url: string;
@@ -57,10 +61,12 @@ export function foldLine(line: string): string {
   return parts.join('\r\n ');
 }
 
-function startLines(startsAt: string): string[] {
+/** No start yet: no DTSTART, which METHOD:PUBLISH allows (RFC 5545 §3.6.1). */
+function startLines(startsAt: string | null, timeZone: string): string[] {
+  if (startsAt === null) return [];
   const date = DATE_ONLY.exec(startsAt);
   if (date) return [`DTSTART;VALUE=DATE:${date[1]}${date[2]}${date[3]}`];
-  const start = new Date(startsAt);
+  const start = new Date(startInstant(startsAt, timeZone));
   return [`DTSTART:${utcStamp(start)}`, `DTEND:${utcStamp(new Date(start.getTime() + DEFAULT_DURATION_MS))}`];
 }
 
@@ -75,7 +81,7 @@ export function calendarFor(event: CalendarEvent): string {
     'BEGIN:VEVENT',
     `UID:${escapeText(event.uid)}`,
     `DTSTAMP:${utcStamp(event.stamp)}`,
-    ...startLines(event.startsAt),
+    ...startLines(event.startsAt, event.timeZone),
     `SUMMARY:${escapeText(event.name)}`,
     ...(event.venue ? [`LOCATION:${escapeText(event.venue)}`] : []),
     `DESCRIPTION:${escapeText(description)}`,

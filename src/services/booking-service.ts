@@ -19,7 +19,7 @@ import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
 import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { type BatchLimits, EventBatcher } from './event-batcher.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
 import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
@@ -55,8 +55,6 @@ export interface ServiceOptions {
   batch?: BatchLimits;
 }
 
-/** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
-const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
 const EXPORT_PAGE = 1_000;
 
 function eventNotFound(eventId: string): DomainError {
@@ -124,7 +122,7 @@ export class BookingService {
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH);
+    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */

@@ -212,7 +212,7 @@ async function checkSnapshot(snapshot: StoredEventSnapshot, now: number): Promis
  * events and bookings (I6), and checks I1–I4, I7 and I8 on what is stored.
  */
 export class ConsistencyCheck {
-  /** `clock` says how late a pending booking may be found (I7). */
+  /** `clock` is what a pending booking's lateness is measured against (I7); tests move it. */
   constructor(
     private readonly source: ConsistencySource,
     private readonly clock: Clock = systemClock,
@@ -220,7 +220,7 @@ export class ConsistencyCheck {
 
   /** Every discrepancy of one event, or null when there is no such event. */
   checkEvent(eventId: string): Promise<Discrepancy[] | null> {
-    // The clock is read once the snapshot is open, so what it shows is at least as old as the reading.
+    // Read as the snapshot opens: a booking is judged late by when it was seen, not by when the check ends.
     return this.source.readEvent(eventId, (snapshot) => checkSnapshot(snapshot, this.clock()));
   }
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EMAIL_PATTERN } from '../domain/limits.js';
-import { webhookMessageId, webhookPayload, wantsAction, type WebhookWithSecret } from '../domain/webhook.js';
+import { type AnnouncedEntry, type WebhookWithSecret, wantsAction, webhookMessageId, webhookPayload } from '../domain/webhook.js';
 import { type BookingMail, MAIL_ACTIONS, bookingMail } from './booking-mail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
-import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule } from './delivery-ports.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule, SettledAttempt } from './delivery-ports.js';
 import type { AttemptResult, SignedMessage } from './webhook-sender.js';
 
 export const MAIL_CHANNEL = 'mail';
@@ -18,8 +18,10 @@ export function webhookChannel(webhookId: string): string {
 /** The first retry comes within this; each later one waits twice as long, up to MAX_BACKOFF_MS, less up to half as jitter. */
 const FIRST_RETRY_MS = 5_000;
 const MAX_BACKOFF_MS = 3_600_000;
-/** A lease outlives the attempt's timeout by this much: time to load the entry and record the outcome. */
-const LEASE_MARGIN_MS = 15_000;
+/** A lease outlives the attempt's timeout by this much: time to load the entry before sending. */
+const LEASE_MARGIN_MS = 5_000;
+/** An attempt that cannot finish this long before its lease runs out is not started (clocks of processes differ a little). */
+const LEASE_SAFETY_MS = 1_000;
 /**
  * A seq the cursor passed unseen is looked for this long before it is taken for a rolled-back
  * transaction; no Boxoffice transaction stays open anywhere near it (statements time out in seconds).
@@ -73,6 +75,8 @@ export class DeliveryEngine {
   private readonly concurrency: number;
   private readonly pollMs: number;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Finished attempts waiting to be recorded with the next claim. */
+  private readonly settled: SettledAttempt[] = [];
   private webhooks = new Map<string, WebhookWithSecret>();
   private mailChannelOpen = false;
   private running = false;
@@ -108,19 +112,20 @@ export class DeliveryEngine {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
-    const settled = Promise.all([this.passing, ...this.inFlight]).then(() => undefined);
+    const finished = Promise.all([this.passing, ...this.inFlight]).then(() => undefined);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
+    await this.settleAndStart(0).catch((error: unknown) => this.options.log?.warn({ err: error }, 'could not record delivery attempts'));
   }
 
   /** One full round, waited for: hands out every new entry and makes every attempt due now (tests drive time with it). */
   async runOnce(): Promise<void> {
     for (;;) {
       const handedOut = await this.handOutAll();
-      const claimed = await this.claimAndStart();
+      const claimed = await this.settleAndStart(this.concurrency - this.inFlight.size);
       await Promise.all([...this.inFlight]);
-      if (claimed === 0 && !handedOut) return;
+      if (claimed === 0 && !handedOut && this.settled.length === 0) return;
     }
   }
 
@@ -140,7 +145,8 @@ export class DeliveryEngine {
             // A full batch means more is waiting: look again straight away.
             if (await this.handOutAll()) this.handOutWanted = this.again = true;
           }
-          if ((await this.claimAndStart()) > 0 && this.inFlight.size < this.concurrency) this.again = true;
+          const free = this.concurrency - this.inFlight.size;
+          if ((await this.settleAndStart(free)) === free && free > 0) this.again = true;
         } catch (error) {
           this.options.log?.warn({ err: error }, 'delivery round failed; trying again shortly');
         }
@@ -173,13 +179,29 @@ export class DeliveryEngine {
     return full;
   }
 
-  private async claimAndStart(): Promise<number> {
-    const free = this.concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
+  /**
+   * Records the attempts that finished and claims due deliveries in one short transaction, then starts
+   * them. Attempts finishing while one runs wait for the next: under load they share transactions.
+   */
+  private async settleAndStart(free: number): Promise<number> {
+    if (free <= 0 && this.settled.length === 0) return 0;
+    const settled = this.settled.splice(0);
     const now = this.clock();
-    const claimed = await this.store.claimDue(isoAt(now), this.owner, isoAt(now + this.options.timeoutMs + LEASE_MARGIN_MS), free);
+    const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
+    let claimed: ClaimedDelivery[];
+    try {
+      claimed = await this.store.settleAndClaim(settled, this.owner, { now: isoAt(now), leaseUntil: isoAt(leaseUntil), limit: Math.max(0, free) });
+    } catch (error) {
+      // Lost a race (deadlock) or the database is away: record them with the next round. Should that come
+      // after their leases ran out, the fenced update leaves them be and another process repeats them.
+      this.settled.unshift(...settled);
+      this.options.log?.warn({ err: error, attempts: settled.length }, 'could not record delivery attempts; trying again');
+      return 0;
+    }
+    if (claimed.length === 0) return 0;
+    const entries = await this.store.announced(claimed.map((delivery) => delivery.seq)).catch(() => null);
     for (const delivery of claimed) {
-      const attempt = this.attempt(delivery).finally(() => {
+      const attempt = this.attempt(delivery, entries?.get(delivery.seq) ?? null, leaseUntil).finally(() => {
         this.inFlight.delete(attempt);
         this.wake(false);
       });
@@ -188,25 +210,24 @@ export class DeliveryEngine {
     return claimed.length;
   }
 
-  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+  private async attempt(delivery: ClaimedDelivery, entry: AnnouncedEntry | null, leaseUntil: number): Promise<void> {
     const started = this.clock();
-    let result: AttemptResult | 'dropped';
+    let result: AttemptResult | 'dropped' | 'abandoned';
     try {
-      result = await this.send(delivery, started);
+      result = await this.send(delivery, entry, leaseUntil);
     } catch (error) {
       result = { delivered: false, statusCode: null, error: `could not send: ${error instanceof Error ? error.message : String(error)}` };
     }
+    // The lease would run out mid-attempt: leave it to expire, so no two attempts ever overlap.
+    if (result === 'abandoned') return;
     const at = this.clock();
-    const outcome: AttemptOutcome =
-      result === 'dropped'
-        ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }
-        : this.outcomeOf(delivery, result, started, at);
-    try {
-      await this.store.record(delivery, this.owner, outcome);
-    } catch (error) {
-      // The lease runs out and another round makes the attempt again: at least once.
-      this.options.log?.warn({ err: error, channel: delivery.channelId, seq: delivery.seq }, 'could not record a delivery attempt');
-    }
+    this.settled.push({
+      delivery,
+      outcome:
+        result === 'dropped'
+          ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }
+          : this.outcomeOf(delivery, result, started, at),
+    });
   }
 
   private outcomeOf(delivery: ClaimedDelivery, result: AttemptResult, started: number, at: number): AttemptOutcome {
@@ -216,9 +237,10 @@ export class DeliveryEngine {
     return next === null ? { ...base, state: 'failed', nextAttemptAt: null } : { ...base, state: 'pending', nextAttemptAt: isoAt(next) };
   }
 
-  private async send(delivery: ClaimedDelivery, now: number): Promise<AttemptResult | 'dropped'> {
-    const entry = await this.store.announced(delivery.seq);
-    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} not found` };
+  private async send(delivery: ClaimedDelivery, entry: AnnouncedEntry | null, leaseUntil: number): Promise<AttemptResult | 'dropped' | 'abandoned'> {
+    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read` };
+    const now = this.clock();
+    if (now + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     if (delivery.channelId === MAIL_CHANNEL) {
       const mail = this.options.mail;
       const message = mail ? bookingMail(entry, mail.publicUrl) : null;
@@ -228,6 +250,7 @@ export class DeliveryEngine {
     const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
     const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));
     if (!webhook || ('deleted' in webhook && webhook.deleted)) return 'dropped';
+    if (this.clock() + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     return this.poster.post({
       url: webhook.url,
       messageId: webhookMessageId(webhook.id, entry.seq),

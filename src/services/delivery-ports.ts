@@ -53,12 +53,25 @@ export interface DeliveryStore {
    * skips the channel while another process is at it. Returns how many entries it read.
    */
   handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number>;
-  /** Takes the lease of up to `limit` due deliveries nobody else holds. */
-  claimDue(now: string, owner: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]>;
-  /** What the entry announces; null if there is no such entry. */
-  announced(seq: number): Promise<AnnouncedEntry | null>;
-  /** Records an attempt; the delivery changes only while `owner` still holds its lease for that attempt. */
-  record(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<void>;
+  /**
+   * In one transaction: records finished attempts (a delivery changes only while `owner` still holds its
+   * lease for that attempt), then takes the lease of up to `claim.limit` due deliveries nobody else holds.
+   */
+  settleAndClaim(settled: readonly SettledAttempt[], owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]>;
+  /** What the entries announce, by seq; a seq with no entry is absent. */
+  announced(seqs: readonly number[]): Promise<Map<number, AnnouncedEntry>>;
+}
+
+export interface SettledAttempt {
+  delivery: ClaimedDelivery;
+  outcome: AttemptOutcome;
+}
+
+export interface ClaimWindow {
+  now: string;
+  leaseUntil: string;
+  /** 0: only record. */
+  limit: number;
 }
 
 /** The admin's webhook registry and the delivery log it reads. */

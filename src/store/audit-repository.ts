@@ -70,9 +70,10 @@ export class AuditRepository {
     return rows.map(toEntry);
   }
 
-  /** One entry by its seq, on any event. */
-  async bySeq(seq: number): Promise<AuditEntry | null> {
-    const row = await this.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirst();
-    return row ? toEntry(row) : null;
+  /** Entries by their seqs, on any event. */
+  async bySeqs(seqs: readonly number[]): Promise<AuditEntry[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.db.selectFrom('audit_log').selectAll().where('seq', 'in', [...seqs]).execute();
+    return rows.map(toEntry);
   }
 }

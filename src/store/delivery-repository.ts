@@ -2,12 +2,13 @@ import { type Selectable, sql } from 'kysely';
 import type { AuditAction } from '../domain/audit.js';
 import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
 import type {
-  AttemptOutcome,
+  ClaimWindow,
   ClaimedDelivery,
   DeliveryStore,
   HandOutRule,
   HandOutWindow,
   LoggedEntry,
+  SettledAttempt,
   WebhookStore,
 } from '../services/delivery-ports.js';
 import { AuditRepository } from './audit-repository.js';
@@ -185,16 +186,44 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     });
   }
 
-  async claimDue(now: string, owner: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+  async settleAndClaim(settled: readonly SettledAttempt[], owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
     return this.dialect.transaction(this.db, async (trx) => {
+      // Done deliveries (delivered, failed, dropped) change alike: one statement per state. A retry has its own due time.
+      for (const state of ['delivered', 'failed', 'dropped'] as const) {
+        const done = settled.filter(({ outcome }) => outcome.state === state);
+        if (done.length > 0) await this.settle(trx, owner, done, { state, next_attempt_at: claim.now });
+      }
+      for (const retry of settled.filter(({ outcome }) => outcome.state === 'pending')) {
+        await this.settle(trx, owner, [retry], { state: 'pending', next_attempt_at: retry.outcome.nextAttemptAt ?? claim.now });
+      }
+      const attempts = settled.filter(({ outcome }) => outcome.state !== 'dropped');
+      if (attempts.length > 0) {
+        await trx
+          .insertInto('delivery_attempts')
+          .values(
+            attempts.map(({ delivery, outcome }) => ({
+              channel_id: delivery.channelId,
+              seq: delivery.seq,
+              action: delivery.action,
+              attempt: delivery.attempt,
+              status_code: outcome.statusCode,
+              error: outcome.error === null ? null : outcome.error.slice(0, ERROR_MAX),
+              duration_ms: Math.round(outcome.durationMs),
+              at: outcome.at,
+              next_attempt_at: outcome.nextAttemptAt,
+            })),
+          )
+          .execute();
+      }
+      if (claim.limit <= 0) return [];
       let query = trx
         .selectFrom('deliveries')
         .select(['channel_id', 'seq', 'action', 'recipient', 'attempts', 'created_at'])
         .where('state', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .where('next_attempt_at', '<=', claim.now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', claim.now)]))
         .orderBy('next_attempt_at')
-        .limit(limit);
+        .limit(claim.limit);
       if (this.dialect.rowLocks) query = query.forUpdate();
       // Rows another process is claiming are passed over, not waited for: it takes those, this one the next.
       if (this.dialect.skipLocked) query = query.skipLocked();
@@ -202,7 +231,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       if (rows.length === 0) return [];
       await trx
         .updateTable('deliveries')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: owner, lease_until: leaseUntil }))
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: owner, lease_until: claim.leaseUntil }))
         .where((eb) => eb.or(rows.map((row) => eb.and([eb('channel_id', '=', row.channel_id), eb('seq', '=', row.seq)]))))
         .execute();
       return rows.map((row) => ({
@@ -216,38 +245,27 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     });
   }
 
-  async announced(seq: number): Promise<AnnouncedEntry | null> {
-    // The entry carries the booking and the event as it left them (its snapshot).
-    return new AuditRepository(this.db).bySeq(seq);
+  async announced(seqs: readonly number[]): Promise<Map<number, AnnouncedEntry>> {
+    // Each entry carries the booking and the event as it left them (its snapshot).
+    const entries = await new AuditRepository(this.db).bySeqs([...new Set(seqs)]);
+    return new Map(entries.map((entry) => [entry.seq, entry]));
   }
 
-  async record(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<void> {
-    await this.dialect.transaction(this.db, async (trx) => {
-      await trx
-        .updateTable('deliveries')
-        .set({ state: outcome.state, next_attempt_at: outcome.nextAttemptAt ?? outcome.at, lease_owner: null, lease_until: null })
-        .where('channel_id', '=', delivery.channelId)
-        .where('seq', '=', delivery.seq)
-        .where('state', '=', 'pending')
-        .where('lease_owner', '=', owner)
-        .where('attempts', '=', delivery.attempt)
-        .execute();
-      if (outcome.state === 'dropped') return;
-      await trx
-        .insertInto('delivery_attempts')
-        .values({
-          channel_id: delivery.channelId,
-          seq: delivery.seq,
-          action: delivery.action,
-          attempt: delivery.attempt,
-          status_code: outcome.statusCode,
-          error: outcome.error === null ? null : outcome.error.slice(0, ERROR_MAX),
-          duration_ms: Math.round(outcome.durationMs),
-          at: outcome.at,
-          next_attempt_at: outcome.nextAttemptAt,
-        })
-        .execute();
-    });
+  /** Ends the attempts' leases with the new state; only where `owner` still holds the lease for that very attempt. */
+  private async settle(db: Db, owner: string, attempts: readonly SettledAttempt[], change: { state: string; next_attempt_at: string }): Promise<void> {
+    await db
+      .updateTable('deliveries')
+      .set({ ...change, lease_owner: null, lease_until: null })
+      .where('state', '=', 'pending')
+      .where('lease_owner', '=', owner)
+      .where((eb) =>
+        eb.or(
+          attempts.map(({ delivery }) =>
+            eb.and([eb('channel_id', '=', delivery.channelId), eb('seq', '=', delivery.seq), eb('attempts', '=', delivery.attempt)]),
+          ),
+        ),
+      )
+      .execute();
   }
 
   private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {

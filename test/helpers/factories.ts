@@ -34,6 +34,7 @@ export async function createEvent(
     waitlistMode: 'auto' | 'offer';
     offerTtlSeconds: number;
     holdTtlSeconds: number;
+    timeZone: string;
   }> = {},
 ): Promise<EventView> {
   const response = await app.inject({

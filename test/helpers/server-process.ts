@@ -24,12 +24,17 @@ export function spawnServer(env: Record<string, string | undefined>): ChildProce
   });
 }
 
-export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
+/** `timeoutMs` bounds the start: a cluster of workers compiling at once on a busy machine needs longer. */
+export async function startServer(env: Record<string, string | undefined>, { timeoutMs = 60_000 } = {}): Promise<ServerProcess> {
   const child = spawnServer(env);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A server that never came up must not outlive its test; SIGTERM, as a cluster primary stops its workers on it.
+      child.kill('SIGTERM');
+      reject(new Error(`server did not start:\n${output}`));
+    }, timeoutMs);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = LISTENING.exec(output);

@@ -43,7 +43,7 @@ export interface TestAppOptions {
   waitlists?: MetricsSources['waitlists'];
   heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
-  /** The booking service's clock; a test moves it instead of waiting for deadlines. */
+  /** The app's one clock (bookings' deadlines and deliveries); the system clock when absent. */
   clock?: Clock;
   /** Webhook and e-mail settings; the engine is built but not started (tests run it with runOnce or start). */
   deliveries?: Partial<DeliverySettings> & DeliveryWiring;
@@ -82,7 +82,7 @@ export async function buildAppOver(
     heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { clock: options.clock });
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), options.clock ? { clock: options.clock } : {});
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
@@ -119,7 +119,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const store = new SqlStore(opened);
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
-  const { clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
+  const { clock = options.clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
   const deliveries = openDeliveries(database.config, opened, { ...TEST_DELIVERIES, ...settings }, {
     ...(clock ? { clock } : {}),
     ...(random ? { random } : {}),

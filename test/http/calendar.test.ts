@@ -50,12 +50,20 @@ describe('GET /api/v1/events/:eventId/calendar.ics', () => {
     expect(vevent.startDate.toString()).toBe('2027-06-01');
   });
 
-  it('answers 404 problems for an unknown event and for one without a start time', async () => {
+  it("reads a start without an offset on the event's own clock", async () => {
+    const event = await createEvent(t.app, { startsAt: '2027-07-01T20:00', timeZone: 'Europe/Berlin' });
+    const vevent = veventOf((await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/calendar.ics` })).body);
+    expect(vevent.startDate.toJSDate().toISOString()).toBe('2027-07-01T18:00:00.000Z');
+  });
+
+  it('answers 404 for an unknown event, and an event without a start time as a VEVENT without DTSTART', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/events/nope/calendar.ics' })).json()).toMatchObject({ code: 'EVENT_NOT_FOUND' });
     const undated = await createEvent(t.app);
     const response = await t.app.inject({ method: 'GET', url: `/api/v1/events/${undated.id}/calendar.ics` });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(response.statusCode).toBe(200);
+    const vevent = veventOf(response.body);
+    expect(vevent.summary).toBe(undated.name);
+    expect(vevent.component.getFirstPropertyValue('dtstart')).toBeNull();
   });
 
   it('escapes text and folds without splitting a UTF-8 character', () => {

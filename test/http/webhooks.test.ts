@@ -241,6 +241,35 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
     expect(target.received.map((delivery) => delivery.payload.type)).toEqual(['webhook.test']);
   });
 
+  it('keeps answering bookings at once while every attempt hangs on a receiver that never answers', async () => {
+    const hanging = await receiver({ delayMs: 60_000 });
+    hanging.secret = (await register(hanging.url)).secret;
+    t.deliveries.start(null);
+    try {
+      const event = await createEvent(t.app, { totalTickets: 40 });
+      const slowest = Math.max(
+        ...(await Promise.all(
+          Array.from({ length: 30 }, async (_, i) => {
+            const started = performance.now();
+            await book(t.app, event.id, `busy-${i}`);
+            return performance.now() - started;
+          }),
+        )),
+      );
+      expect(slowest).toBeLessThan(2_000);
+      await expect.poll(() => hanging.requests, { timeout: 5_000 }).toBeGreaterThan(0);
+    } finally {
+      await t.deliveries.engine.stop();
+    }
+  });
+
+  it('is described in /openapi.json', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/webhooks', '/api/v1/webhooks/{id}', '/api/v1/webhooks/{id}/deliveries', '/api/v1/webhooks/{id}/test']),
+    );
+  });
+
   it('pages deliveries newest first with a cursor', async () => {
     const target = await receiver();
     const created = await register(target.url, ['booking.confirmed']);

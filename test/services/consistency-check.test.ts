@@ -1,4 +1,4 @@
-import { type Updateable, sql } from 'kysely';
+import { type Kysely, Migrator, type Updateable, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAction, AuditEntry, RequestedBy } from '../../src/domain/audit.js';
 import type { Discrepancy } from '../../src/domain/audit-replay.js';
@@ -7,7 +7,10 @@ import type { EventRecord } from '../../src/domain/event.js';
 import { BookingService, type OpenEventInput } from '../../src/services/booking-service.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
+import { openDatabase } from '../../src/store/db.js';
 import type { Db } from '../../src/store/dialect.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import type { BookingsTable } from '../../src/store/schema.js';
 import { ENGINES } from '../helpers/engines.js';
 import { uniqueId } from '../helpers/factories.js';
@@ -333,6 +336,83 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     expect(verdicts.size).toBe(Number(count));
     expect(verdicts.get(clean)).toEqual([]);
     expect(summary(verdicts.get(tampered) ?? null)).toEqual([{ invariant: 'I6', bookingId: null }]);
+  });
+});
+
+describe.each(ENGINES)('consistency check on $name — data written before migration 0004', (engine) => {
+  const at = (minute: number) => `2025-06-01T10:0${minute}:00.000Z`;
+
+  /** Rows as the 0001 schema stored them, frozen like a migration whatever the code says today. */
+  async function writeOldModelEvent(old: Kysely<any>): Promise<void> {
+    await old
+      .insertInto('events')
+      .values({
+        id: 'old',
+        name: 'Old',
+        venue: null,
+        starts_at: null,
+        total_tickets: 1,
+        booked_count: 1,
+        waitlist_count: 1,
+        last_queue_no: 3,
+        sales_open: 1,
+        created_at: at(0),
+        updated_at: at(4),
+      })
+      .execute();
+    const booking = (user: string, status: string, queueNo: number, confirmedAt: string | null) => ({
+      id: `b-${user}`,
+      event_id: 'old',
+      user_id: user,
+      status,
+      queue_no: queueNo,
+      active: status === 'cancelled' ? null : 1,
+      created_at: at(queueNo),
+      updated_at: at(4),
+      confirmed_at: confirmedAt,
+      cancelled_at: status === 'cancelled' ? at(4) : null,
+    });
+    await old
+      .insertInto('bookings')
+      .values([booking('ann', 'cancelled', 1, at(1)), booking('bob', 'confirmed', 2, at(4)), booking('cat', 'waitlisted', 3, null)])
+      .execute();
+    const entry = (action: string, user: string | null, minute: number, data: unknown = null) => ({
+      event_id: 'old',
+      action,
+      user_id: user,
+      booking_id: user === null ? null : `b-${user}`,
+      actor: 'admin',
+      request_id: null,
+      at: at(minute),
+      data: data === null ? null : JSON.stringify(data),
+    });
+    await old
+      .insertInto('audit_log')
+      .values([
+        entry('event.created', null, 0, { name: 'Old', venue: null, startsAt: null, totalTickets: 1, salesOpen: true }),
+        entry('booking.confirmed', 'ann', 1),
+        entry('booking.waitlisted', 'bob', 2),
+        entry('booking.waitlisted', 'cat', 3),
+        entry('booking.cancelled', 'ann', 4),
+        entry('booking.promoted', 'bob', 4),
+      ])
+      .execute();
+  }
+
+  it('finds nothing wrong with an event the old model wrote, once migrated', async () => {
+    const database = await engine.create();
+    const opened = openDatabase(database.config);
+    try {
+      const { error } = await new Migrator({ db: opened.db, provider: migrationProvider }).migrateTo('0003-idempotency-keys');
+      if (error) throw error;
+      await writeOldModelEvent(opened.db as unknown as Kysely<any>);
+      await migrateToLatest(opened.db);
+      const check = new ConsistencyCheck(new ConsistencyReader(opened), () => Date.parse(at(5)));
+      expect(await check.checkEvent('old')).toEqual([]);
+    } finally {
+      await opened.db.destroy();
+      await database.drop();
+    }
   });
 });
 

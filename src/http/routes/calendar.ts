@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DomainError } from '../../domain/errors.js';
 import type { BookingService } from '../../services/booking-service.js';
 import { calendarFor } from '../icalendar.js';
 import { EventParams } from '../schemas.js';
@@ -12,14 +11,12 @@ export interface CalendarRoutesOptions {
 export const calendarRoutes: FastifyPluginAsyncTypebox<CalendarRoutesOptions> = async (app, { service }) => {
   app.get('/events/:eventId/calendar.ics', { schema: { params: EventParams } }, async (request, reply) => {
     const event = await service.getEvent(request.params.eventId);
-    if (!event.startsAt) {
-      throw new DomainError('NOT_FOUND', 'This event has no start time yet, so there is nothing to put in a calendar.');
-    }
     const origin = `${request.protocol}://${request.host}`;
     const body = calendarFor({
       uid: `${event.id}@${request.hostname}`,
       name: event.name,
       startsAt: event.startsAt,
+      timeZone: event.timeZone,
       venue: event.venue,
       description: event.description,
       url: `${origin}/events/${encodeURIComponent(event.id)}`,
