@@ -100,7 +100,7 @@ describe.each(ENGINES)('expiry in a real server process on $name', (engine) => {
 
 describe.each(SERVER_ENGINES)('expiry with three app processes on one $name database', (engine) => {
   let database: TestDatabase;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
   beforeAll(async () => {
     database = await engine.create();
     // One after another: three at once compete for the CPU of a small machine.

@@ -144,7 +144,7 @@ function malformedText(root: unknown, rootPath: string, found: FieldError[]): vo
     } else if (value && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         const name = isStorableText(key) ? key : key.replace(UNSTORABLE, '\uFFFD');
-        const child = { value: item, key: name, parent: node };
+        const child: TextNode = { value: item, key: name, parent: node };
         if (name !== key) found.push({ path: pathOf(child), message: 'field names must be well-formed Unicode without NUL characters' });
         pending.push(child);
       }

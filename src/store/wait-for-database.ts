@@ -25,7 +25,7 @@ export async function waitForDatabase(config: DatabaseConfig, timeoutMs: number,
         const left = deadline - Date.now();
         if (!dialect.isUnavailable(error)) throw error;
         if (left <= 0) {
-          throw new Error(`the database was not reachable within ${timeoutMs} ms (DATABASE_CONNECT_TIMEOUT): ${reason}`);
+          throw new Error(`the database was not reachable within ${timeoutMs} ms (DATABASE_CONNECT_TIMEOUT): ${reason}`, { cause: error });
         }
         const wait = Math.min(pause, left);
         log.warn({ attempt, retryInMs: wait, reason }, 'database not reachable yet; retrying');

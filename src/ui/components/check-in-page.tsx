@@ -50,7 +50,7 @@ function EventChooser({ events }: { events: BoxEvent[] | null }) {
  * The door: one autofocused field that takes a typed code or a keyboard-wedge scanner's code +
  * Enter, answers with a big ADMIT n or the reason not, and is empty and focused for the next one at once.
  */
-function Door({ event, onChecked }: { event: BoxEvent; onChecked(): void }) {
+function Door({ event, onChecked }: { event: BoxEvent; onChecked: () => void }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
