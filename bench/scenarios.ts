@@ -31,6 +31,7 @@ const WARM_UP_SECONDS = 2;
 const STORM_OFFERS = 10_000;
 const STORM_STILL_WAITING = 10_000;
 const STORM_OFFER_TTL_SECONDS = 15;
+const SUCCESSOR_OFFER_TTL_SECONDS = 3_600;
 const STORM_SETTLE_POLL_MS = 100;
 const STORM_AFTER_DEADLINE_SECONDS = 8;
 
@@ -135,6 +136,7 @@ export async function soldOutRush(
   target: Target,
   settings: ScenarioSettings,
 ): Promise<{ result: ScenarioResult; eventId: string; booked: ReadonlySet<string> }> {
+  // `booked`: every user the rush may have stored (answered 2xx, or never answered).
   const event = await target.api.openEvent('Sold-out rush', RUSH_CAPACITY);
   const load = await runLoad(
     {
@@ -151,7 +153,7 @@ export async function soldOutRush(
   return {
     result: { name: `sold-out rush (${RUSH_CAPACITY} tickets, ${RUSH_REQUESTS} requests)`, load, violations: await checkEvent(target.api, event.id, answers) },
     eventId: event.id,
-    booked: answers.booked,
+    booked: new Set([...answers.booked, ...answers.unanswered]),
   };
 }
 
@@ -269,8 +271,10 @@ export async function expiryStorm(target: Target, settings: ScenarioSettings): P
     server,
   );
   await waitUntilSettled(api, [storm.id]);
-  // One raise offers the first 10,000 in line at once, so all their deadlines fall in one instant.
+  // One raise offers the first 10,000 in line at once, so all their deadlines fall in one instant; their
+  // successors get long offers, so the check afterwards sees exactly one generation lapse.
   await api.patchEvent(storm.id, { totalTickets: STORM_OFFERS + 1 });
+  await api.patchEvent(storm.id, { offerTtlSeconds: SUCCESSOR_OFFER_TTL_SECONDS });
   const offer = await api.firstBooking(storm.id, 'pending');
   const deadline = Date.parse(offer?.expiresAt ?? '');
   if (Number.isNaN(deadline)) throw new Error('the storm event made no offers');

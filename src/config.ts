@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_BATCH_LIMITS } from './services/event-batcher.js';
 
 export type DatabaseEngine = 'sqlite' | 'postgres' | 'mysql';
 
@@ -231,8 +232,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     workers: integer(env, 'WORKERS', 1, 1, 64),
     batch: {
-      maxSize: integer(env, 'BATCH_MAX_SIZE', 256, 1, 10_000),
-      maxQueue: integer(env, 'BATCH_MAX_QUEUE', 10_000, 1, 1_000_000),
+      maxSize: integer(env, 'BATCH_MAX_SIZE', DEFAULT_BATCH_LIMITS.maxSize, 1, 10_000),
+      maxQueue: integer(env, 'BATCH_MAX_QUEUE', DEFAULT_BATCH_LIMITS.maxQueue, 1, 1_000_000),
     },
     deliveries: deliverySettings(env),
   };

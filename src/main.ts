@@ -75,6 +75,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     pool: () => database.dialect.poolStats?.() ?? null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINES, type TestDatabase } from './helpers/engines.js';
 import { adminRequest, adminRequestRaw, startServer } from './helpers/server-process.js';
+import { AUTH_SECRET } from './helpers/test-app.js';
 
 const SETUPS = ENGINES.filter((engine) => engine.name === 'sqlite' || engine.name === 'postgres');
 
@@ -16,7 +17,8 @@ describe.each(SETUPS)('an idempotent retry after kill -9 and restart on $name', 
 
   it('gets the stored first answer, and books nothing twice', async () => {
     database = await engine.create();
-    const env = { DATABASE_URL: engine.name === 'sqlite' ? `sqlite:${database.config.location}` : database.config.location };
+    // Fingerprints are keyed by AUTH_SECRET, so a replay across restarts needs the secret configured.
+    const env = { DATABASE_URL: engine.name === 'sqlite' ? `sqlite:${database.config.location}` : database.config.location, AUTH_SECRET };
     const first = await startServer(env);
     const event = await adminRequest<{ id: string }>(first.url, 'POST', '/api/v1/events', { name: 'Crash', totalTickets: 2 });
     const answered = await postWithKey(first.url, `/api/v1/events/${event.body.id}/bookings`, 'retry-after-crash', { userId: 'survivor' });

@@ -1,6 +1,7 @@
 import { type AuditAction, type AuditDraft, type RequestedBy, SYSTEM } from './audit.js';
 import { type Booking, type BookingView, isActive, toBookingView } from './booking.js';
 import { DomainError, type ErrorCode } from './errors.js';
+import { startInstant } from './starts-at.js';
 import { EVENT_SETTINGS, type EventPatch, type EventRecord, availableTickets, toEventView } from './event.js';
 
 export type EventCommand =
@@ -428,7 +429,7 @@ class EventLedger {
 
   private hasStarted(): boolean {
     const startsAt = this.event.startsAt;
-    return startsAt !== null && Date.parse(startsAt) <= this.now;
+    return startsAt !== null && startInstant(startsAt, this.event.timeZone) <= this.now;
   }
 
   private markChanged(booking: Booking): void {

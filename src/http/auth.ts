@@ -17,6 +17,8 @@ export interface AuthOptions {
   adminPassword: string;
   openBooking: boolean;
   tokens: TokenIssuer;
+  /** Keys the idempotency fingerprints too. */
+  authSecret: string;
 }
 
 export interface BasicCredentials {

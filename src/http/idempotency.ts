@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { IdempotencyService, KeyRef, Receipt, StoredAnswer } from '../services/idempotency.js';
@@ -10,7 +10,7 @@ declare module 'fastify' {
     idempotency: { ref: KeyRef; answered: boolean } | null;
   }
   interface FastifyContextConfig {
-    /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored). */
+    /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored; sign-up: nor a password, in any form). */
     idempotent?: boolean;
   }
 }
@@ -37,8 +37,12 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function requestHash(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
+/**
+ * What a repeat must match: an HMAC of method, URL and body under a key derived from AUTH_SECRET, so
+ * the stored fingerprint tells nothing about the body to someone who reads the table.
+ */
+function requestFingerprint(key: Buffer, request: FastifyRequest): string {
+  return createHmac('sha256', key).update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
 }
 
 function sendStored(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
@@ -49,7 +53,8 @@ function sendStored(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
  * Idempotency-Key on POST, PATCH and DELETE: claimed before the handler runs, its answer stored
  * (with the change where the route passes a receipt down), replayed to repeats, released on failure.
  */
-export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService): void {
+export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService, authSecret: string): void {
+  const fingerprintKey = createHmac('sha256', authSecret).update('boxoffice idempotency fingerprint v1').digest();
   app.decorateRequest('idempotency', null);
 
   app.addHook('preHandler', async (request, reply) => {
@@ -61,7 +66,7 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
       });
     }
     const ref = { scope: scopeOf(request.caller), key: header };
-    const claim = await idempotency.claim(ref, requestHash(request));
+    const claim = await idempotency.claim(ref, requestFingerprint(fingerprintKey, request));
     if (claim.kind === 'replay') return sendStored(reply.header('idempotent-replayed', 'true'), claim.answer);
     request.idempotency = { ref, answered: false };
   });

@@ -29,7 +29,12 @@ export const UserId = Type.String({ pattern: USER_ID_PATTERN, maxLength: USER_ID
 export const UserEmail = Type.String({ pattern: EMAIL_PATTERN, maxLength: USER_ID_MAX, description: 'Lower-cased, it becomes the user id.' });
 export const EventName = Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX });
 export const Venue = Type.String({ maxLength: VENUE_MAX });
-export const StartsAt = Type.String({ format: 'iso-instant', maxLength: 40, description: 'ISO 8601 date or date-time.' });
+export const StartsAt = Type.String({
+  format: 'iso-instant',
+  maxLength: 40,
+  'x-normalize-instant': true,
+  description: 'ISO 8601 date or date-time, a real calendar day; stored with at most millisecond precision and the offset as ±HH:MM.',
+});
 export const TotalTickets = Type.Integer({ minimum: TOTAL_TICKETS_MIN, maximum: TOTAL_TICKETS_MAX });
 const Description = Type.String({ maxLength: DESCRIPTION_MAX, description: 'Plain text.' });
 const TimeZone = Type.String({ format: 'time-zone', maxLength: 64, description: 'IANA zone, e.g. Europe/Berlin.' });
@@ -122,7 +127,7 @@ export const BookingsQuery = Type.Object(
   { additionalProperties: false },
 );
 export const AuditQuery = Type.Object(
-  { after: Type.Integer({ minimum: 0, default: 0 }), limit: Limit },
+  { after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 }), limit: Limit },
   { additionalProperties: false },
 );
 
@@ -250,6 +255,15 @@ export const TokenGrant = Type.Object({
   role: OneOf(['admin', 'staff', 'user'] as const),
 });
 
+export const SessionAnswer = Type.Object({
+  session: Nullable(
+    Type.Object({
+      userId: Type.String(),
+      role: OneOf(['admin', 'staff', 'user'] as const),
+      name: Nullable(Type.String({ description: 'The name given at sign-up.' })),
+    }),
+  ),
+});
 export const UserParams = Type.Object({ userId: UserId });
 export const RoleBody = Type.Object({ role: OneOf(USER_ROLES) }, { additionalProperties: false });
 

@@ -1,8 +1,40 @@
 import type { FastifySchemaCompiler } from 'fastify';
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { DomainError, type FieldError } from '../domain/errors.js';
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+
+const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** An ISO 8601 date or date-time naming a real day and time: 2027-02-30 and 24:00 are not. */
+export function isInstant(text: string): boolean {
+  const parts = ISO_INSTANT.exec(text);
+  if (!parts) return false;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = parts.slice(1, 7).map((part) => Number(part ?? 0));
+  const offsetHours = Number(parts[9] ?? 0);
+  const offsetMinutes = Number(parts[10] ?? 0);
+  return (
+    month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysIn(year!, month!) &&
+    hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59 &&
+    !Number.isNaN(Date.parse(normalizeInstant(text)))
+  );
+}
+
+/**
+ * The form a start time is stored in: fractional seconds cut to milliseconds (what a JS date holds,
+ * and what keeps the longest form within the 32-character column), the offset as ±HH:MM.
+ */
+export function normalizeInstant(text: string): string {
+  const parts = ISO_INSTANT.exec(text);
+  if (!parts) return text;
+  const [, year, month, day, hour, minute, second, fraction, zone, offsetHours, offsetMinutes] = parts;
+  if (hour === undefined) return `${year}-${month}-${day}`;
+  const seconds = second === undefined ? '' : `:${second}${fraction === undefined ? '' : `.${fraction.slice(0, 3)}`}`;
+  const offset = zone === undefined || zone === 'Z' ? (zone ?? '') : `${zone[0]}${offsetHours}:${offsetMinutes}`;
+  return `${year}-${month}-${day}T${hour}:${minute}${seconds}${offset}`;
+}
 
 /** An IANA zone name this runtime knows, e.g. Europe/Berlin or UTC. */
 function isTimeZone(text: string): boolean {
@@ -18,18 +50,99 @@ function isTimeZone(text: string): boolean {
 function createAjv(options: Options): Ajv {
   const ajv = new Ajv({ allErrors: true, removeAdditional: false, useDefaults: true, strict: false, ...options });
   addFormats.default(ajv);
-  ajv.addFormat('iso-instant', (text: string) => ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text)));
+  ajv.addFormat('iso-instant', isInstant);
   ajv.addFormat('time-zone', isTimeZone);
+  // Rewrites a valid instant into its stored form, so what is audited and stored is the same text.
+  ajv.addKeyword({
+    keyword: 'x-normalize-instant',
+    type: 'string',
+    modifying: true,
+    errors: false,
+    validate: (_schema: unknown, data: string, _parent: unknown, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
+      if (context && isInstant(data)) context.parentData[context.parentDataProperty] = normalizeInstant(data);
+      return true;
+    },
+  });
   return ajv;
 }
 
-// Bodies are JSON and must carry the right types ("5" is not a ticket count); query strings and
-// path segments are text by nature and are coerced.
+// Bodies are JSON and must carry the right types ("5" is not a ticket count); path segments are text
+// and are coerced; query integers are decimal digits only (see decimalQueryIntegers).
 const bodyAjv = createAjv({ coerceTypes: false });
-const urlAjv = createAjv({ coerceTypes: 'array' });
+const paramsAjv = createAjv({ coerceTypes: 'array' });
+const queryAjv = createAjv({ coerceTypes: false });
 
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+const DECIMAL = /^[0-9]{1,16}$/;
+
+type Validator = ((data: unknown) => boolean) & { errors?: ValidateFunction['errors'] };
+
+/**
+ * A query string's integers as plain decimal digits within 2^53-1: Ajv's own coercion would take
+ * `1e1`, `0x10`, ` 5` and `5.0`, and round numbers too large to be exact.
+ */
+function decimalQueryIntegers(schema: { properties?: Record<string, { type?: unknown }> }, validate: ValidateFunction): Validator {
+  const integers = Object.entries(schema.properties ?? {})
+    .filter(([, property]) => property.type === 'integer')
+    .map(([name]) => name);
+  const validator: Validator = (data) => {
+    if (data && typeof data === 'object') {
+      const query = data as Record<string, unknown>;
+      for (const name of integers) {
+        const raw = query[name];
+        if (typeof raw === 'string' && DECIMAL.test(raw) && Number.isSafeInteger(Number(raw))) query[name] = Number(raw);
+      }
+    }
+    const valid = validate(data);
+    validator.errors = validate.errors;
+    return valid;
+  };
+  return validator;
+}
+
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  if (httpPart === 'body') return bodyAjv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+  if (httpPart === 'querystring') return decimalQueryIntegers(schema, queryAjv.compile(schema)) as ReturnType<FastifySchemaCompiler<object>>;
+  return paramsAjv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+};
+
+// A NUL, or half of a surrogate pair without its other half (matched per UTF-16 code unit, hence no u flag).
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Text every engine stores as given: well-formed Unicode (no lone surrogate) without NUL. */
+function isStorableText(text: string): boolean {
+  UNSTORABLE.lastIndex = 0;
+  return !UNSTORABLE.test(text);
+}
+
+// No request of this API nests deeper than a few levels; a deeper body is refused before anything walks it.
+const MAX_DEPTH = 32;
+
+function malformedText(value: unknown, path: string, found: FieldError[], depth = 0): void {
+  if (typeof value === 'string') {
+    if (!isStorableText(value)) found.push({ path, message: 'must be well-formed Unicode text without NUL characters' });
+  } else if (value && typeof value === 'object' && depth >= MAX_DEPTH) {
+    found.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => malformedText(item, `${path}/${index}`, found, depth + 1));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const name = isStorableText(key) ? key : key.replace(UNSTORABLE, '\uFFFD');
+      if (name !== key) found.push({ path: `${path}/${name}`, message: 'field names must be well-formed Unicode without NUL characters' });
+      malformedText(item, `${path}/${name}`, found, depth + 1);
+    }
+  }
+}
+
+/** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body, and deep nesting. */
+export function refuseMalformedText(request: { params: unknown; query: unknown; body: unknown }): void {
+  const found: FieldError[] = [];
+  malformedText(request.params, '/params', found);
+  malformedText(request.query, '/query', found);
+  malformedText(request.body, '/body', found);
+  if (found.length > 0) {
+    throw new DomainError('VALIDATION_FAILED', 'Text must be well-formed Unicode without NUL characters.', { errors: found });
+  }
+}
 
 // A password is exactly what its owner typed.
 const UNTRIMMED = new Set(['password']);

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { USER_ID_PATTERN } from '../domain/limits.js';
 import { type Role, type User, type UserRole, type UserView, toUserView } from '../domain/user.js';
 import { secretMatcher } from './constant-time.js';
 import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
@@ -29,6 +30,14 @@ export interface TokenGrant {
   expiresIn: number;
   userId: string;
   role: Role;
+}
+
+const USER_ID = new RegExp(USER_ID_PATTERN);
+
+export interface SessionProfile {
+  userId: string;
+  role: Role;
+  name: string | null;
 }
 
 function wrongCredentials(): DomainError {
@@ -68,7 +77,8 @@ export class AccountService {
     const adminChecks = [this.isAdminUser(login), this.isAdminPassword(password)];
     if (adminChecks.every(Boolean)) return this.grant('admin', 'admin');
     const userId = login.toLowerCase();
-    const user = await this.users.findUser(userId);
+    // A login no user id could match (a NUL from a Basic header, say) never reaches the database.
+    const user = USER_ID.test(userId) ? await this.users.findUser(userId) : null;
     const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !matches) throw wrongCredentials();
     return this.grant(user.id, user.role);
@@ -79,6 +89,13 @@ export class AccountService {
     const user = await this.users.setRole(userId.toLowerCase(), role);
     if (!user) throw new DomainError('NOT_FOUND', `No user ${userId}.`);
     return toUserView(user);
+  }
+
+  /** Who a signed-in caller is, as the page names them: the name given at sign-up, if any. */
+  async profile(userId: string, role: Role): Promise<SessionProfile> {
+    if (role === 'admin') return { userId, role, name: null };
+    const user = await this.users.findUser(userId);
+    return { userId, role, name: user?.name ?? null };
   }
 
   private async grant(userId: string, role: Role): Promise<TokenGrant> {

@@ -13,14 +13,15 @@ import {
 } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
+import { EVENT_ID_PATTERN } from '../domain/limits.js';
 import { openEvent } from '../domain/open-event.js';
 import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
 import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { type BatchLimits, EventBatcher } from './event-batcher.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
-import type { BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
+import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
 
 export interface OpenEventInput extends Omit<NewEvent, 'id'> {
@@ -31,6 +32,8 @@ export interface Page {
   cursor?: string;
   limit: number;
 }
+
+export type UserBookingView = BookingView & { event: BookedEvent };
 
 /** The answer to a cancel or a reduce: the booking, and where its freed tickets went. */
 export interface ReleaseResult {
@@ -52,20 +55,26 @@ export interface ServiceOptions {
   batch?: BatchLimits;
 }
 
-/** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
-const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
 const EXPORT_PAGE = 1_000;
 
 function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
 }
 
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/;
+const EVENT_ID = new RegExp(EVENT_ID_PATTERN);
+/** queue_no is a 32-bit integer column on every engine. */
+const QUEUE_NO_MAX = 2 ** 31 - 1;
+
+/** [createdAt, id] as listEvents hands it out; anything else never reaches a query. */
 function isEventCursor(value: unknown): value is [string, string] {
-  return Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string');
+  if (!Array.isArray(value) || value.length !== 2) return false;
+  const [createdAt, id] = value as unknown[];
+  return typeof createdAt === 'string' && CURSOR_TIMESTAMP.test(createdAt) && typeof id === 'string' && EVENT_ID.test(id);
 }
 
 function isQueueCursor(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= QUEUE_NO_MAX;
 }
 
 /** Unwraps a successful outcome of the expected kind, or throws its error. */
@@ -113,7 +122,7 @@ export class BookingService {
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH);
+    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
@@ -257,6 +266,18 @@ export class BookingService {
     const rows = await this.store.listAudit(eventId, afterSeq, limit + 1);
     const entries = rows.slice(0, limit);
     return { entries, next: rows.length > limit ? (entries.at(-1)?.seq ?? null) : null };
+  }
+
+  /** The caller's bookings across events, newest first, each with its event's name, start and zone. */
+  async listUserBookings(userId: string, page: Page): Promise<{ bookings: UserBookingView[]; nextCursor: string | null }> {
+    const after = page.cursor === undefined ? null : decodeCursor(page.cursor, isEventCursor);
+    const rows = await this.store.listUserBookings(userId, after ? { createdAt: after[0], id: after[1] } : null, page.limit + 1);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      bookings: shown.map(({ booking, position, event }) => ({ ...toBookingView(booking, position), event })),
+      nextCursor: rows.length > page.limit && last ? encodeCursor([last.booking.createdAt, last.booking.id]) : null,
+    };
   }
 
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */

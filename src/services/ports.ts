@@ -41,6 +41,24 @@ export interface PlacedBooking {
   position: number | null;
 }
 
+/** What a user's ticket list shows of the event a booking is for. */
+export interface BookedEvent {
+  id: string;
+  name: string;
+  startsAt: string | null;
+  timeZone: string;
+}
+
+export interface UserBooking extends PlacedBooking {
+  event: BookedEvent;
+}
+
+/** Newest first: the page after the booking created at `createdAt` with this id. */
+export interface UserBookingCursor {
+  createdAt: string;
+  id: string;
+}
+
 export interface BookingFilter {
   status: BookingStatus | null;
   afterQueueNo: number | null;
@@ -57,6 +75,8 @@ export interface BoxofficeStore {
   eventsWithLapsed(now: string, limit: number): Promise<string[]>;
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]>;
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** A user's bookings across events, newest first, with their waiting-list places. */
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

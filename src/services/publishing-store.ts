@@ -3,7 +3,15 @@ import type { EventChanges } from '../domain/decide.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
 import type { ChangeFeed } from './change-feed.js';
-import type { BookingFilter, BoxofficeStore, EventCursor, EventTransaction, PlacedBooking } from './ports.js';
+import type {
+  BookingFilter,
+  BoxofficeStore,
+  EventCursor,
+  EventTransaction,
+  PlacedBooking,
+  UserBooking,
+  UserBookingCursor,
+} from './ports.js';
 
 /** What a committed transaction wrote, for those who watch it (metrics). */
 export interface CommitObserver {
@@ -74,6 +82,10 @@ export class PublishingStore implements BoxofficeStore {
 
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
     return this.store.listAudit(eventId, afterSeq, limit);
+  }
+
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]> {
+    return this.store.listUserBookings(userId, after, limit);
   }
 
   ping(): Promise<void> {

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
+import { USER_ID_PATTERN } from '../domain/limits.js';
 import type { Role } from '../domain/user.js';
 
 export interface TokenClaims {
@@ -13,6 +14,7 @@ export interface IssuedToken {
 
 const ISSUER = 'boxoffice';
 const AUDIENCE = 'boxoffice-api';
+const USER_ID = new RegExp(USER_ID_PATTERN);
 
 /** HS256 bearer tokens: the algorithm is pinned on both sides, so `alg: none` or RS/HS confusion never verifies. */
 export class TokenIssuer {
@@ -41,9 +43,17 @@ export class TokenIssuer {
   /** The claims of a valid, unexpired token of ours; null for anything else. */
   async verify(token: string): Promise<TokenClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      // A token without an expiry would be valid for ever; its subject must be a user id like any other.
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['exp', 'sub'],
+      });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'admin' && role !== 'staff' && role !== 'user')) return null;
+      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub) || (role !== 'admin' && role !== 'staff' && role !== 'user')) {
+        return null;
+      }
       return { userId: payload.sub, role };
     } catch {
       return null;

@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { type Booking, type BookingStatus, isActive } from '../domain/booking.js';
-import type { BookingFilter } from '../services/ports.js';
+import type { BookedEvent, BookingFilter, UserBookingCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
 import type { BookingsTable } from './schema.js';
 
@@ -257,5 +257,28 @@ export class BookingsRepository {
     if (filter.afterQueueNo !== null) query = query.where('queue_no', '>', filter.afterQueueNo);
     const rows = await query.orderBy('queue_no').limit(filter.limit).execute();
     return rows.map(toBooking);
+  }
+
+  /** A user's bookings across events, newest first, each with the event fields a ticket list shows. */
+  async listForUser(userId: string, after: UserBookingCursor | null, limit: number): Promise<{ booking: Booking; event: BookedEvent }[]> {
+    let query = this.db
+      .selectFrom('bookings')
+      .innerJoin('events', 'events.id', 'bookings.event_id')
+      .selectAll('bookings')
+      .select(['events.name as event_name', 'events.starts_at as event_starts_at', 'events.time_zone as event_time_zone'])
+      .where('bookings.user_id', '=', userId);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('bookings.created_at', '<', after.createdAt),
+          eb.and([eb('bookings.created_at', '=', after.createdAt), eb('bookings.id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('bookings.created_at', 'desc').orderBy('bookings.id', 'desc').limit(limit).execute();
+    return rows.map(({ event_name, event_starts_at, event_time_zone, ...row }) => ({
+      booking: toBooking(row),
+      event: { id: row.event_id, name: event_name, startsAt: event_starts_at, timeZone: event_time_zone },
+    }));
   }
 }

@@ -81,6 +81,14 @@ export class EventsRepository {
     await this.db.updateTable('events').set(changes).where('id', '=', id).execute();
   }
 
+  /** Event ids after `afterId` in id order: a stable order to walk every event in. */
+  async ids(afterId: string | null, limit: number): Promise<string[]> {
+    let query = this.db.selectFrom('events').select('id').orderBy('id').limit(limit);
+    if (afterId !== null) query = query.where('id', '>', afterId);
+    const rows = await query.execute();
+    return rows.map((row) => row.id);
+  }
+
   async list(after: EventCursor | null, limit: number): Promise<EventRecord[]> {
     let query = this.db.selectFrom('events').selectAll();
     if (after) {

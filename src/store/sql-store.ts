@@ -14,6 +14,8 @@ import type {
   EventStateNeeds,
   EventTransaction,
   PlacedBooking,
+  UserBooking,
+  UserBookingCursor,
 } from '../services/ports.js';
 import { AuditRepository } from './audit-repository.js';
 import { BookingsRepository } from './bookings-repository.js';
@@ -153,6 +155,20 @@ export class SqlStore implements BoxofficeStore {
 
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
     return this.read(() => this.audit.list(eventId, afterSeq, limit));
+  }
+
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]> {
+    return this.read(async () => {
+      const rows = await this.bookings.listForUser(userId, after, limit);
+      // A user waits on few lists at once: one indexed count each.
+      return Promise.all(
+        rows.map(async ({ booking, event }) => ({
+          booking,
+          event,
+          position: booking.status === 'waitlisted' ? await this.bookings.positionOf(booking.eventId, booking.queueNo) : null,
+        })),
+      );
+    });
   }
 
   async ping(): Promise<void> {

@@ -7,6 +7,7 @@ import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import type { Clock } from '../../src/services/clock.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
@@ -21,7 +22,6 @@ import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { WaitlistReader } from '../../src/store/waitlist-reader.js';
 import type { WebhookService } from '../../src/services/webhook-service.js';
-import type { Clock } from '../../src/services/clock.js';
 import type { TestEngine } from './engines.js';
 
 export const ADMIN_USER = 'admin';
@@ -41,6 +41,7 @@ export interface TestAppOptions {
   feed?: ChangeFeed;
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
+  heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
   /** The app's one clock (bookings' deadlines and deliveries); the system clock when absent. */
   clock?: Clock;
@@ -78,6 +79,7 @@ export async function buildAppOver(
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: options.waitlists ?? (async () => []),
+    heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), options.clock ? { clock: options.clock } : {});
@@ -92,7 +94,7 @@ export async function buildAppOver(
     accounts,
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     store,
-    auth: { ...admin, openBooking: options.openBooking ?? false, tokens },
+    auth: { ...admin, openBooking: options.openBooking ?? false, tokens, authSecret: AUTH_SECRET },
     rateLimit: {
       max: options.rateLimitMax ?? 0,
       windowMs: options.rateLimitWindowMs ?? 60_000,
@@ -127,6 +129,7 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     webhooks: deliveries.webhooks,
     ...options,
   });

@@ -195,6 +195,12 @@ describe.each(ENGINES)('accounts and tokens on $name', (engine) => {
       ['an admin role signed with another secret', async () => sign('another-secret-of-enough-length-0123456789', claims('admin', 'admin'))],
       ['a token for another audience', async (user) => sign(AUTH_SECRET, { ...claims('user', user.userId), aud: 'elsewhere' })],
       ['garbage', async () => 'not.a.token'],
+      ['a correctly signed token without exp', async (user) =>
+        new SignJWT(claims('user', user.userId)).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(AUTH_SECRET))],
+      ['a correctly signed admin token without exp', async () =>
+        new SignJWT(claims('admin', 'admin')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(AUTH_SECRET))],
+      ['a sub that breaks the user-id pattern', async () => sign(AUTH_SECRET, claims('user', 'has space/and slash'))],
+      ['a sub of 300 characters', async () => sign(AUTH_SECRET, claims('user', 'u'.repeat(300)))],
     ];
 
     it.each(forgeries)('refuses %s with 401 and changes nothing', async (_case, forge) => {

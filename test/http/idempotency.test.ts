@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.js';
 import { signUp } from '../helpers/accounts.js';
@@ -97,20 +98,32 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     expect(b.json().booking.userId).toBe(bob.userId);
   });
 
-  it('replays a registration, and never stores a sign-in', async () => {
+  it('never stores a sign-up or a sign-in, in any form: a keyed repeat of a sign-up is 409 USER_EXISTS', async () => {
     const email = `${uniqueId('idem')}@example.com`;
+    const password = 'a long password';
     const register = () =>
-      t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { 'idempotency-key': `reg-${email}` }, payload: { email, password: 'a long password' } });
+      t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { 'idempotency-key': `reg-${email}` }, payload: { email, password } });
     const [first, again] = [await register(), await register()];
-    expect([first.statusCode, again.statusCode]).toEqual([201, 201]);
-    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect([first.statusCode, again.statusCode]).toEqual([201, 409]);
+    expect(again.json().code).toBe('USER_EXISTS');
     const signIn = () =>
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'idempotency-key': `tok-${email}` }, payload: { email, password: 'a long password' } });
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'idempotency-key': `tok-${email}` }, payload: { email, password } });
     const token = await signIn();
     expect(token.statusCode).toBe(200);
     expect((await signIn()).headers['idempotent-replayed']).toBeUndefined();
-    const stored = await t.store.db.selectFrom('idempotency_keys').select('response_body').execute();
-    expect(stored.some((row) => row.response_body?.includes(token.json().token))).toBe(false);
+    const stored = await t.store.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', 'in', [`reg-${email}`, `tok-${email}`]).execute();
+    expect(stored).toEqual([]);
+  });
+
+  it('stores a keyed HMAC of the request, not a bare hash anyone can recompute', async () => {
+    const event = await createEvent(t.app, { totalTickets: 2 });
+    const key = uniqueId('hmac');
+    const url = `/api/v1/events/${event.id}/bookings`;
+    await t.app.inject({ method: 'POST', url, headers: withKey(key), payload: { userId: 'hashed' } });
+    const row = await t.store.db.selectFrom('idempotency_keys').select('request_hash').where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    const bare = createHash('sha256').update(`POST ${url}\n{"userId":"hashed"}`).digest('hex');
+    expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.request_hash).not.toBe(bare);
   });
 
   it.each(['', 'k'.repeat(256), 'has space'])('rejects the malformed key %j with 400', async (key) => {

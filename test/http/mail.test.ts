@@ -18,7 +18,7 @@ describe.each(ENGINES)('e-mail to bookers on $name', (engine) => {
   beforeAll(async () => {
     await smtp.listen();
     t = await createTestApp(engine, {
-      clock: clock.clock,
+      clock: clock.now,
       deliveries: { mail: { smtpUrl: smtp.url, from: 'Boxoffice <tickets@boxoffice.test>' }, publicUrl: 'https://tickets.example.com' },
     });
     // The mail channel starts where the log is when e-mail is first switched on, as at a server's start.
