@@ -32,12 +32,22 @@ export class BoxofficeApi {
     return this.call('POST', '/api/v1/events', { name, totalTickets });
   }
 
+  patchEvent(eventId: string, patch: Record<string, unknown>): Promise<EventView> {
+    return this.call('PATCH', `/api/v1/events/${eventId}`, patch);
+  }
+
+  /** The first booking in list order with this status, or undefined. */
+  async firstBooking(eventId: string, status: BookingView['status']): Promise<BookingView | undefined> {
+    const page: { bookings: BookingView[] } = await this.call('GET', `/api/v1/events/${eventId}/bookings?status=${status}&limit=1`);
+    return page.bookings[0];
+  }
+
   event(eventId: string): Promise<EventView> {
     return this.call('GET', `/api/v1/events/${eventId}`);
   }
 
   /** Every booking of the event in acceptance order (the waiting list in FIFO order). */
-  async bookings(eventId: string, status?: 'confirmed' | 'waitlisted'): Promise<BookingView[]> {
+  async bookings(eventId: string, status?: BookingView['status']): Promise<BookingView[]> {
     const all: BookingView[] = [];
     let cursor: string | null = null;
     do {

@@ -10,7 +10,7 @@ const SETTLE_LIMIT_MS = 20_000;
  * end of a run are still being committed by the server, and a check taken meanwhile would see them half.
  */
 export async function waitUntilSettled(api: BoxofficeApi, eventIds: readonly string[]): Promise<void> {
-  const look = async () => (await Promise.all(eventIds.map((id) => api.event(id)))).map((event) => `${event.updatedAt}/${event.bookedCount}/${event.waitlistCount}`).join();
+  const look = async () => (await Promise.all(eventIds.map((id) => api.event(id)))).map((event) => `${event.updatedAt}/${event.bookedCount}/${event.heldCount}/${event.waitlistCount}`).join();
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let before = await look();
   while (Date.now() < deadline) {
@@ -34,40 +34,44 @@ export interface Answers {
   earlier: ReadonlySet<string>;
 }
 
-/** Replays the audit log and says where a promotion did not take the head of the waiting list. */
+/** Replays the audit log and says where a promotion or an offer did not take the head of the waiting list. */
 function replayAudit(
   entries: Awaited<ReturnType<BoxofficeApi['audit']>>,
   violations: string[],
-): { confirmed: Set<string>; waitlist: string[] } {
-  const confirmed = new Set<string>();
+): { taking: Set<string>; waitlist: string[] } {
+  // Bookings that hold tickets (confirmed or pending).
+  const taking = new Set<string>();
   // A Map keeps insertion order, which is the FIFO order of the list; deletes are O(1).
   const waiting = new Map<string, true>();
   for (const entry of entries) {
     const bookingId = entry.bookingId ?? '';
     switch (entry.action) {
       case 'booking.confirmed':
-        confirmed.add(bookingId);
+      case 'booking.held':
+        taking.add(bookingId);
         break;
       case 'booking.waitlisted':
         waiting.set(bookingId, true);
         break;
-      case 'booking.promoted': {
+      case 'booking.promoted':
+      case 'booking.offered': {
         const head = waiting.keys().next().value;
-        if (head !== bookingId) violations.push(`audit seq ${entry.seq}: promoted ${bookingId}, but ${head} was first in line`);
+        if (head !== bookingId) violations.push(`audit seq ${entry.seq}: ${entry.action} ${bookingId}, but ${head} was first in line`);
         waiting.delete(bookingId);
-        confirmed.add(bookingId);
+        taking.add(bookingId);
         break;
       }
       case 'booking.cancelled':
-        if (!confirmed.delete(bookingId) && !waiting.delete(bookingId)) {
-          violations.push(`audit seq ${entry.seq}: cancelled ${bookingId}, which held no ticket and no place`);
+      case 'booking.expired':
+        if (!taking.delete(bookingId) && !waiting.delete(bookingId)) {
+          violations.push(`audit seq ${entry.seq}: ${entry.action} ${bookingId}, which held no ticket and no place`);
         }
         break;
       default:
         break;
     }
   }
-  return { confirmed, waitlist: [...waiting.keys()] };
+  return { taking, waitlist: [...waiting.keys()] };
 }
 
 function sameOrder(a: readonly string[], b: readonly string[]): boolean {
@@ -83,24 +87,28 @@ export async function checkEvent(api: BoxofficeApi, eventId: string, answers: An
   const violations: string[] = [];
   const [event, bookings, audit] = await Promise.all([api.event(eventId), api.bookings(eventId), api.audit(eventId)]);
 
-  if (event.bookedCount + event.availableTickets !== event.totalTickets || event.bookedCount > event.totalTickets) {
-    violations.push(`counts: booked ${event.bookedCount} + available ${event.availableTickets} vs total ${event.totalTickets}`);
-  }
-  if (event.waitlistCount > 0 && event.availableTickets !== 0) {
-    violations.push(`${event.waitlistCount} waiting while ${event.availableTickets} tickets are free`);
+  const { bookedCount, heldCount, availableTickets, totalTickets } = event;
+  if (bookedCount + heldCount + availableTickets !== totalTickets || availableTickets < 0) {
+    violations.push(`counts: booked ${bookedCount} + held ${heldCount} + available ${availableTickets} vs total ${totalTickets}`);
   }
 
   const activeByUser = new Map<string, BookingView>();
-  const confirmed: BookingView[] = [];
+  const taking: BookingView[] = [];
   const waitlisted: BookingView[] = [];
+  const tickets = (status: BookingView['status']) =>
+    bookings.filter((booking) => booking.status === status).reduce((sum, booking) => sum + booking.quantity, 0);
   for (const booking of bookings) {
-    if (booking.status === 'cancelled') continue;
+    if (booking.status === 'cancelled' || booking.status === 'expired') continue;
     if (activeByUser.has(booking.userId)) violations.push(`user ${booking.userId} holds two active bookings`);
     activeByUser.set(booking.userId, booking);
-    (booking.status === 'confirmed' ? confirmed : waitlisted).push(booking);
+    (booking.status === 'waitlisted' ? waitlisted : taking).push(booking);
   }
-  if (confirmed.length !== event.bookedCount) {
-    violations.push(`${confirmed.length} confirmed bookings stored, event says ${event.bookedCount}`);
+  const head = waitlisted[0];
+  if (head && availableTickets >= head.quantity) {
+    violations.push(`${event.waitlistCount} waiting while ${availableTickets} tickets are free for a head wanting ${head.quantity}`);
+  }
+  if (tickets('confirmed') !== bookedCount || tickets('pending') !== heldCount) {
+    violations.push(`stored bookings hold ${tickets('confirmed')}+${tickets('pending')} tickets, event says ${bookedCount}+${heldCount}`);
   }
   if (waitlisted.length !== event.waitlistCount) {
     violations.push(`${waitlisted.length} waitlisted bookings stored, event says ${event.waitlistCount}`);
@@ -110,8 +118,8 @@ export async function checkEvent(api: BoxofficeApi, eventId: string, answers: An
   });
 
   const replayed = replayAudit(audit, violations);
-  if (replayed.confirmed.size !== confirmed.length || confirmed.some((booking) => !replayed.confirmed.has(booking.id))) {
-    violations.push('the audit log does not replay to the stored confirmed bookings');
+  if (replayed.taking.size !== taking.length || taking.some((booking) => !replayed.taking.has(booking.id))) {
+    violations.push('the audit log does not replay to the stored confirmed and pending bookings');
   }
   if (!sameOrder(replayed.waitlist, waitlisted.map((booking) => booking.id))) {
     violations.push('the audit log does not replay to the stored waiting list');

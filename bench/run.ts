@@ -11,7 +11,9 @@ import {
   type ScenarioResult,
   type ScenarioSettings,
   cancelStorm,
+  expiryStorm,
   flashSale,
+  groupFlashSale,
   floor,
   soldOutRush,
   spread,
@@ -118,6 +120,10 @@ async function main(): Promise<void> {
     results.push(await cancelStorm(batched, settings, rush));
     step('4. spread');
     results.push(await spread(batched, settings));
+    step('6. group flash sale');
+    results.push(await groupFlashSale(batched, settings));
+    step('7. expiry storm');
+    results.push(await expiryStorm(batched, settings));
     await batched.server.stop();
 
     step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);

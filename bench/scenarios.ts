@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoxofficeApi } from './api.js';
 import { type Answers, checkEvent, waitUntilSettled } from './invariants.js';
 import { type LoadResult, type PlannedRequest, runLoad } from './load.js';
@@ -27,6 +28,12 @@ const STORM_WAITLISTED_CANCELS = 4_000;
 const SPREAD_EVENTS = 100;
 const SPREAD_CAPACITY = 1_000;
 const WARM_UP_SECONDS = 2;
+const STORM_OFFERS = 10_000;
+const STORM_STILL_WAITING = 10_000;
+const STORM_OFFER_TTL_SECONDS = 15;
+const SUCCESSOR_OFFER_TTL_SECONDS = 3_600;
+const STORM_SETTLE_POLL_MS = 100;
+const STORM_AFTER_DEADLINE_SECONDS = 8;
 
 /** Sorts what the run was told into the sets the invariant check needs. */
 function answersFrom(load: LoadResult, kind: 'book' | 'cancel', earlier: ReadonlySet<string> = new Set()): Answers {
@@ -45,8 +52,9 @@ function answersFrom(load: LoadResult, kind: 'book' | 'cancel', earlier: Readonl
   };
 }
 
-function bookingRequest(eventId: string, userId: string, key: string | null = userId): PlannedRequest {
-  return { method: 'POST', path: `/api/v1/events/${eventId}/bookings`, body: `{"userId":"${userId}"}`, key };
+function bookingRequest(eventId: string, userId: string, key: string | null = userId, quantity = 1): PlannedRequest {
+  const body = quantity === 1 ? `{"userId":"${userId}"}` : `{"userId":"${userId}","quantity":${quantity}}`;
+  return { method: 'POST', path: `/api/v1/events/${eventId}/bookings`, body, key };
 }
 
 /** A deterministic shuffle (mulberry32), so every run cancels in the same order. */
@@ -128,6 +136,7 @@ export async function soldOutRush(
   target: Target,
   settings: ScenarioSettings,
 ): Promise<{ result: ScenarioResult; eventId: string; booked: ReadonlySet<string> }> {
+  // `booked`: every user the rush may have stored (answered 2xx, or never answered).
   const event = await target.api.openEvent('Sold-out rush', RUSH_CAPACITY);
   const load = await runLoad(
     {
@@ -144,7 +153,7 @@ export async function soldOutRush(
   return {
     result: { name: `sold-out rush (${RUSH_CAPACITY} tickets, ${RUSH_REQUESTS} requests)`, load, violations: await checkEvent(target.api, event.id, answers) },
     eventId: event.id,
-    booked: answers.booked,
+    booked: new Set([...answers.booked, ...answers.unanswered]),
   };
 }
 
@@ -221,4 +230,85 @@ export async function spread(target: Target, settings: ScenarioSettings): Promis
     violations.push(...(await checkEvent(target.api, event.id, answersFrom(mine, 'book'))));
   }
   return { name: `spread (${SPREAD_EVENTS} events)`, load, violations };
+}
+
+/** 6. Group flash sale: like the flash sale, each booking for 1–4 tickets. */
+export async function groupFlashSale(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const event = await target.api.openEvent('Group flash sale', FLASH_CAPACITY);
+  await target.api.patchEvent(event.id, { maxPerBooking: 4 });
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      durationSeconds: settings.durationSeconds,
+      request: (n) => bookingRequest(event.id, `g${n}`, `g${n}`, (n % 4) + 1),
+    },
+    target.server,
+  );
+  await waitUntilSettled(target.api, [event.id]);
+  return { name: 'group flash sale (1–4 tickets a booking)', load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')) };
+}
+
+/**
+ * 7. Expiry storm: 10,000 offers made in one transaction lapse in the same instant while 10,000 more
+ * people wait; bookings keep arriving (on another event) throughout. Measured: how long after the deadline
+ * every offer has expired and its successor been offered, and the bookings' latency meanwhile.
+ */
+export async function expiryStorm(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const { api, server } = target;
+  const storm = await api.openEvent('Expiry storm', 1);
+  await api.patchEvent(storm.id, { waitlistMode: 'offer', offerTtlSeconds: STORM_OFFER_TTL_SECONDS });
+  const waiters = STORM_OFFERS + STORM_STILL_WAITING;
+  const queued = await runLoad(
+    {
+      url: api.url,
+      headers: api.headers,
+      connections: settings.connections,
+      amount: waiters + 1,
+      request: (n) => bookingRequest(storm.id, `q${n}`),
+    },
+    server,
+  );
+  await waitUntilSettled(api, [storm.id]);
+  // One raise offers the first 10,000 in line at once, so all their deadlines fall in one instant; their
+  // successors get long offers, so the check afterwards sees exactly one generation lapse.
+  await api.patchEvent(storm.id, { totalTickets: STORM_OFFERS + 1 });
+  await api.patchEvent(storm.id, { offerTtlSeconds: SUCCESSOR_OFFER_TTL_SECONDS });
+  const offer = await api.firstBooking(storm.id, 'pending');
+  const deadline = Date.parse(offer?.expiresAt ?? '');
+  if (Number.isNaN(deadline)) throw new Error('the storm event made no offers');
+
+  const arrivals = await api.openEvent('Arrivals during the storm', FLASH_CAPACITY);
+  const settled = (async () => {
+    await sleep(Math.max(0, deadline - Date.now()));
+    for (;;) {
+      const event = await api.event(storm.id);
+      if (event.waitlistCount === 0 && event.heldCount === STORM_STILL_WAITING) return Date.now() - deadline;
+      if (Date.now() - deadline > STORM_AFTER_DEADLINE_SECONDS * 1000) return null;
+      await sleep(STORM_SETTLE_POLL_MS);
+    }
+  })();
+  const load = await runLoad(
+    {
+      url: api.url,
+      headers: api.headers,
+      connections: settings.connections,
+      durationSeconds: Math.ceil((deadline - Date.now()) / 1000) + STORM_AFTER_DEADLINE_SECONDS,
+      request: (n) => bookingRequest(arrivals.id, `a${n}`),
+    },
+    server,
+  );
+  const afterDeadlineMs = await settled;
+  await waitUntilSettled(api, [storm.id, arrivals.id]);
+  const everyone = new Set(queued.sent);
+  const violations = [
+    ...(await checkEvent(api, storm.id, { booked: new Set(), cancelled: new Set(), unanswered: new Set(), earlier: everyone })),
+    ...(await checkEvent(api, arrivals.id, answersFrom(load, 'book'))),
+  ];
+  const expired = (await api.bookings(storm.id, 'expired')).length;
+  if (expired !== STORM_OFFERS) violations.push(`${expired} offers expired, ${STORM_OFFERS} were due`);
+  if (afterDeadlineMs === null) violations.push(`successors not all offered ${STORM_AFTER_DEADLINE_SECONDS} s after the deadline`);
+  const settledIn = afterDeadlineMs === null ? 'not settled' : `all expired and successors offered ${(afterDeadlineMs / 1000).toFixed(1)} s after the deadline`;
+  return { name: `expiry storm (${STORM_OFFERS} offers lapse at once, ${STORM_STILL_WAITING} wait; ${settledIn}; latency: bookings arriving meanwhile)`, load, violations };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_BATCH_LIMITS } from './services/event-batcher.js';
 
 export type DatabaseEngine = 'sqlite' | 'postgres' | 'mysql';
 
@@ -32,6 +33,19 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** Group commit: concurrent commands for one event share one transaction. */
   batch: { maxSize: number; maxQueue: number };
+  /** Webhook and e-mail deliveries from the audit log. */
+  deliveries: DeliverySettings;
+}
+
+export interface DeliverySettings {
+  /** WEBHOOK_TIMEOUT: a 2xx later than this is a failed attempt (also bounds an SMTP exchange). */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_FOR: how long a failing delivery is retried before it is marked failed. */
+  retryForMs: number;
+  /** SMTP_URL and MAIL_FROM; null when e-mail is off. */
+  mail: { smtpUrl: string; from: string } | null;
+  /** PUBLIC_URL: where links in e-mails point. */
+  publicUrl: string;
 }
 
 /** A configuration value that stops the start; the message names the variable. */
@@ -156,6 +170,29 @@ function url(env: Env, name: string, schemes: readonly string[]): string | null 
   return raw;
 }
 
+function mailSettings(env: Env): DeliverySettings['mail'] {
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const from = read(env, 'MAIL_FROM');
+  if (smtpUrl === null && from === undefined) return null;
+  if (smtpUrl === null) throw new ConfigError('SMTP_URL', 'must be set (smtp://… or smtps://…) when MAIL_FROM is');
+  if (from === undefined) throw new ConfigError('MAIL_FROM', 'must be set when SMTP_URL is, e.g. "Boxoffice <tickets@example.com>"');
+  if (!/^[^@\s<>]+@[^@\s<>]+$|<[^@\s<>]+@[^@\s<>]+>$/.test(from)) {
+    throw new ConfigError('MAIL_FROM', `must be an address or "Name <address>" (got "${from}")`);
+  }
+  return { smtpUrl, from };
+}
+
+function deliverySettings(env: Env): DeliverySettings {
+  const host = read(env, 'HOST') ?? '127.0.0.1';
+  const port = read(env, 'PORT') ?? '3000';
+  return {
+    timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', 10_000),
+    retryForMs: duration(env, 'WEBHOOK_RETRY_FOR', 24 * 3_600_000),
+    mail: mailSettings(env),
+    publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+  };
+}
+
 /** Reads and validates the environment once; the result is frozen. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const database = parseDatabaseUrl(env.DATABASE_URL);
@@ -198,9 +235,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: integer(env, 'WORKERS', 1, 1, 64),
     databaseConnectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', 30_000),
     batch: {
-      maxSize: integer(env, 'BATCH_MAX_SIZE', 256, 1, 10_000),
-      maxQueue: integer(env, 'BATCH_MAX_QUEUE', 10_000, 1, 1_000_000),
+      maxSize: integer(env, 'BATCH_MAX_SIZE', DEFAULT_BATCH_LIMITS.maxSize, 1, 10_000),
+      maxQueue: integer(env, 'BATCH_MAX_QUEUE', DEFAULT_BATCH_LIMITS.maxQueue, 1, 1_000_000),
     },
+    deliveries: deliverySettings(env),
   };
   if (config.workers > 1 && config.database.engine === 'sqlite') {
     throw new ConfigError(

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { openDeliveries } from './deliveries.js';
 import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { createLogger, serverOptions } from './server-options.js';
@@ -11,6 +12,7 @@ import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
 import { BookingService } from './services/booking-service.js';
 import { ConsistencyCheck } from './services/consistency-check.js';
+import { DEFAULT_SWEEPER, ExpirySweeper } from './services/expiry-sweeper.js';
 import { IdempotencyService } from './services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
 import { PublishingStore } from './services/publishing-store.js';
@@ -81,20 +83,25 @@ async function serve(config: Readonly<Config>, log: Logger): Promise<void> {
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
     pool: () => database.dialect.poolStats?.() ?? null,
   });
   const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
   const idempotency = new IdempotencyService(new SqlIdempotencyStore(database));
+  const deliveries = openDeliveries(config.database, database, config.deliveries, {
+    log: { warn: (object, message) => app.log.warn(object, message) },
+  });
   const purge = setInterval(() => void idempotency.purgeExpired().catch(() => {}), IDEMPOTENCY_PURGE_MS);
   purge.unref();
-  const app = await buildApp({
+  const app: FastifyInstance = await buildApp({
     service,
     hub,
     metrics,
     idempotency,
     consistency: new ConsistencyCheck(new ConsistencyReader(database)),
     accounts: new AccountService(new SqlUserStore(database), tokens, config),
+    webhooks: deliveries.webhooks,
     store,
     auth: { ...config, tokens },
     rateLimit: config.rateLimit,
@@ -102,14 +109,22 @@ async function serve(config: Readonly<Config>, log: Logger): Promise<void> {
     server: serverOptions(log),
   });
   if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
+  const sweeper = new ExpirySweeper(service, {
+    ...DEFAULT_SWEEPER,
+    onError: (error) => app.log.warn({ err: error }, 'expiry sweep failed; the next one retries'),
+  });
   installShutdown(app, async () => {
+    await sweeper.stop();
     clearInterval(purge);
     hub.close();
+    await deliveries.close();
     await feed.close();
     await store.close();
     await redis?.quit();
   });
   await app.listen({ port: config.port, host: config.host });
+  sweeper.start();
+  deliveries.start(feed);
 }
 
 function installShutdown(app: FastifyInstance, closeResources: () => Promise<void>): void {

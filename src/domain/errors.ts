@@ -7,6 +7,13 @@ export const ERROR_CODES = [
   'CAPACITY_BELOW_BOOKED',
   'EVENT_EXISTS',
   'USER_EXISTS',
+  'QUANTITY_NOT_ALLOWED',
+  'NOT_PENDING',
+  'EXPIRED',
+  'ALREADY_CHECKED_IN',
+  'TICKET_NOT_VALID',
+  'TICKET_NOT_FOUND',
+  'WEBHOOK_NOT_FOUND',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
@@ -46,6 +53,3 @@ export class DomainError extends Error {
   }
 }
 
-export function isDomainError(error: unknown): error is DomainError {
-  return error instanceof DomainError;
-}

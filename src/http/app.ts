@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Redis } from 'ioredis';
 import type { AccountService } from '../services/account-service.js';
 import type { BookingService } from '../services/booking-service.js';
+import type { WebhookService } from '../services/webhook-service.js';
 import type { BoxofficeStore } from '../services/ports.js';
 import { type AuthOptions, type Caller, callerIdentifier, refuseRejected } from './auth.js';
 import { registerErrorHandling, sendProblem } from './errors.js';
@@ -16,19 +17,25 @@ import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { requireSameOrigin, sessionToken } from './session-cookie.js';
 import { accountRoutes } from './routes/accounts.js';
 import { bookingRoutes } from './routes/bookings.js';
+import { calendarRoutes } from './routes/calendar.js';
 import { eventRoutes } from './routes/events.js';
+import { meRoutes } from './routes/me.js';
 import { operationsRoutes } from './routes/operations.js';
 import { shortApiRoutes } from './routes/short-api.js';
 import { streamRoutes } from './routes/stream.js';
 import { uiRoutes } from './routes/ui.js';
 import { verifyRoutes } from './routes/verify.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { refuseMalformedText, trimBodyStrings, validatorCompiler } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller;
+    /** How the caller proved who they are: the Authorization header, the page's session cookie, or not at all. */
+    credentials: 'header' | 'cookie' | null;
   }
   interface FastifyContextConfig {
     /** The route reads credentials itself (sign-up, sign-in); the caller stays anonymous. */
@@ -41,6 +48,8 @@ declare module 'fastify' {
 export interface AppDependencies {
   service: BookingService;
   accounts: AccountService;
+  /** The outbox's admin API; an app built without it has no webhook routes. */
+  webhooks?: WebhookService;
   hub: EventStreamHub;
   metrics: Metrics;
   idempotency: IdempotencyService;
@@ -105,14 +114,30 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     return sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
   });
   app.decorateRequest('caller');
+  app.decorateRequest('credentials', null);
   // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.
   const identify = callerIdentifier(deps.auth);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    request.caller = request.routeOptions.config.signIn ? { kind: 'anonymous' } : await identify(request.headers.authorization);
+    if (request.routeOptions.config.signIn) {
+      request.caller = { kind: 'anonymous' };
+      return;
+    }
+    // The header wins: an API client's explicit credentials over whatever cookie a browser holds.
+    const cookieToken = request.headers.authorization ? null : sessionToken(request.headers.cookie);
+    if (cookieToken) {
+      const caller = await identify(`Bearer ${cookieToken}`);
+      // An expired session cookie leaves the browser anonymous rather than failing public reads.
+      request.caller = caller.kind === 'rejected' ? { kind: 'anonymous' } : caller;
+      request.credentials = caller.kind === 'rejected' ? null : 'cookie';
+      return;
+    }
+    request.caller = await identify(request.headers.authorization);
+    request.credentials = request.caller.kind === 'anonymous' ? null : 'header';
   });
   app.addHook('preValidation', async (request) => {
     refuseRejected(request.caller);
+    if (request.credentials === 'cookie') requireSameOrigin(request);
     request.body ??= {};
     refuseMalformedText(request);
     trimBodyStrings(request.body);
@@ -136,8 +161,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       });
       await api.register(eventRoutes, { service: deps.service });
       await api.register(bookingRoutes, { service: deps.service, auth: deps.auth });
+      await api.register(meRoutes, { service: deps.service });
+      await api.register(calendarRoutes, { service: deps.service });
       await api.register(streamRoutes, { service: deps.service, hub: deps.hub });
       await api.register(verifyRoutes, { check: deps.consistency });
+      if (deps.webhooks) await api.register(webhookRoutes, { webhooks: deps.webhooks });
     },
     { prefix: '/api/v1' },
   );

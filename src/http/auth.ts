@@ -6,7 +6,8 @@ import type { TokenIssuer } from '../services/token-issuer.js';
 
 export type Caller =
   | { kind: 'admin' }
-  | { kind: 'user'; userId: string }
+  /** A signed-in person; staff may also check tickets in and read every event's bookings. */
+  | { kind: 'user'; userId: string; staff: boolean }
   | { kind: 'anonymous' }
   /** Credentials were sent but are wrong; answered 401 after rate limiting has counted the attempt. */
   | { kind: 'rejected'; reason: string };
@@ -54,7 +55,8 @@ async function identify(
   if (bearer?.[1]) {
     const claims = await tokens.verify(bearer[1]);
     if (!claims) return { kind: 'rejected', reason: 'The bearer token is invalid or has expired; sign in again.' };
-    return claims.role === 'admin' ? { kind: 'admin' } : { kind: 'user', userId: claims.userId };
+    if (claims.role === 'admin') return { kind: 'admin' };
+    return { kind: 'user', userId: claims.userId, staff: claims.role === 'staff' };
   }
   const basic = basicCredentials(header);
   if (basic) {
@@ -76,6 +78,14 @@ export function refuseRejected(caller: Caller): void {
 export function requestedBy(request: FastifyRequest, caller: Caller): RequestedBy {
   const actor = caller.kind === 'admin' ? 'admin' : caller.kind === 'user' ? caller.userId : 'public';
   return { actor, requestId: request.id };
+}
+
+/** Door work: the admin, or a user the admin made staff; the audit names staff as `staff:<id>`. */
+export function requireStaff(request: FastifyRequest, caller: Caller): RequestedBy {
+  if (caller.kind === 'admin') return { actor: 'admin', requestId: request.id };
+  if (caller.kind === 'user' && caller.staff) return { actor: `staff:${caller.userId}`, requestId: request.id };
+  if (caller.kind === 'user') throw new DomainError('FORBIDDEN', 'Only staff and the admin may do this.');
+  throw unauthorized('This needs staff or admin credentials.');
 }
 
 export function requireAdmin(caller: Caller): void {

@@ -17,15 +17,22 @@ export interface MetricsSources {
   streamConnections: () => number;
   /** The longest waiting lists of open events; bounded, so the label set is too. */
   waitlists: () => Promise<Array<{ eventId: string; waitlistCount: number }>>;
+  /** Tickets held by pending bookings across events. */
+  heldTickets: () => Promise<number>;
   /** Connection pool of the database, where the engine has one. */
   pool: () => PoolStats | null;
 }
 
 const BOOKING_OUTCOMES: Partial<Record<AuditAction, string>> = {
   'booking.confirmed': 'confirmed',
+  'booking.held': 'held',
   'booking.waitlisted': 'waitlisted',
   'booking.promoted': 'promoted',
+  'booking.offered': 'offered',
+  'booking.reduced': 'reduced',
   'booking.cancelled': 'cancelled',
+  'booking.expired': 'expired',
+  'booking.checked_in': 'checked_in',
 };
 
 export const WAITLIST_GAUGE_EVENTS = 50;
@@ -96,7 +103,7 @@ export class Metrics implements CommitObserver {
     });
     this.bookings = new Counter({
       name: 'boxoffice_bookings_total',
-      help: 'Booking outcomes: confirmed, waitlisted, promoted, cancelled, or rejected with its error code.',
+      help: 'Booking outcomes (confirmed, held, waitlisted, promoted, offered, reduced, cancelled, expired, checked_in), or rejected with its error code.',
       labelNames: ['outcome', 'code'],
       registers,
     });
@@ -112,6 +119,14 @@ export class Metrics implements CommitObserver {
         for (const { eventId, waitlistCount } of await sources.waitlists().catch(() => [])) {
           this.set({ event_id: eventId }, waitlistCount);
         }
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_held_tickets',
+      help: 'Tickets held by pending bookings (checkout holds and waiting-list offers) across events.',
+      registers,
+      async collect() {
+        this.set(await sources.heldTickets().catch(() => 0));
       },
     });
     new Gauge({

@@ -7,6 +7,7 @@ const VERSION = '0.1.0';
 
 function tagOf(url: string): string {
   if (url.startsWith('/api/v1/users') || url.startsWith('/api/v1/auth')) return 'accounts';
+  if (url.startsWith('/api/v1/webhooks')) return 'webhooks';
   if (url.includes('/bookings') || url.endsWith('/stream')) return 'bookings';
   if (url.startsWith('/api/v1/events')) return 'events';
   if (['/initialize', '/book', '/cancel'].includes(url) || url.startsWith('/status')) return 'short API';

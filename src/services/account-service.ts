@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { USER_ID_PATTERN } from '../domain/limits.js';
-import { type Role, type User, type UserView, toUserView } from '../domain/user.js';
+import { type Role, type User, type UserRole, type UserView, toUserView } from '../domain/user.js';
 import { secretMatcher } from './constant-time.js';
 import { UNMATCHABLE_HASH, hashPassword, verifyPassword } from './passwords.js';
 import type { TokenIssuer } from './token-issuer.js';
@@ -9,6 +9,8 @@ import type { TokenIssuer } from './token-issuer.js';
 export interface UserStore {
   insertUser(user: User): Promise<void>;
   findUser(id: string): Promise<User | null>;
+  /** Null when there is no such user. */
+  setRole(id: string, role: UserRole): Promise<User | null>;
 }
 
 export interface AdminCredentials {
@@ -31,6 +33,12 @@ export interface TokenGrant {
 }
 
 const USER_ID = new RegExp(USER_ID_PATTERN);
+
+export interface SessionProfile {
+  userId: string;
+  role: Role;
+  name: string | null;
+}
 
 function wrongCredentials(): DomainError {
   return new DomainError('UNAUTHORIZED', 'The e-mail address or password is wrong.');
@@ -56,6 +64,7 @@ export class AccountService {
       id: registration.email.toLowerCase(),
       name: registration.name || null,
       passwordHash: await hashPassword(registration.password),
+      role: 'user',
       createdAt: this.now(),
     };
     await this.users.insertUser(user);
@@ -72,7 +81,21 @@ export class AccountService {
     const user = USER_ID.test(userId) ? await this.users.findUser(userId) : null;
     const matches = await verifyPassword(password, user?.passwordHash ?? UNMATCHABLE_HASH);
     if (!user || !matches) throw wrongCredentials();
-    return this.grant(user.id, 'user');
+    return this.grant(user.id, user.role);
+  }
+
+  /** Makes a user staff, or a plain user again; tokens issued from now on carry the new role. */
+  async setRole(userId: string, role: UserRole): Promise<UserView> {
+    const user = await this.users.setRole(userId.toLowerCase(), role);
+    if (!user) throw new DomainError('NOT_FOUND', `No user ${userId}.`);
+    return toUserView(user);
+  }
+
+  /** Who a signed-in caller is, as the page names them: the name given at sign-up, if any. */
+  async profile(userId: string, role: Role): Promise<SessionProfile> {
+    if (role === 'admin') return { userId, role, name: null };
+    const user = await this.users.findUser(userId);
+    return { userId, role, name: user?.name ?? null };
   }
 
   private async grant(userId: string, role: Role): Promise<TokenGrant> {

@@ -4,19 +4,25 @@ import { type BookingStatus, type BookingView, toBookingView } from '../domain/b
 import {
   type CommandOutcome,
   type EventCommand,
+  type EventState,
   type Succeeded,
+  WaitlistNotLoaded,
   decide,
-  waitlistHeadNeeded,
+  stateNeeds,
+  waitlistDepthGuess,
 } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import { type EventPatch, type EventRecord, type EventView, type NewEvent, toEventView } from '../domain/event.js';
 import { EVENT_ID_PATTERN } from '../domain/limits.js';
 import { openEvent } from '../domain/open-event.js';
+import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
+import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { type BatchLimits, EventBatcher } from './event-batcher.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
-import type { BoxofficeStore, EventCursor } from './ports.js';
+import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
+import { newTicketCode } from './ticket-codes.js';
 
 export interface OpenEventInput extends Omit<NewEvent, 'id'> {
   id?: string;
@@ -27,19 +33,29 @@ export interface Page {
   limit: number;
 }
 
-export interface CancelResult {
+export type UserBookingView = BookingView & { event: BookedEvent };
+
+/** The answer to a cancel or a reduce: the booking, and where its freed tickets went. */
+export interface ReleaseResult {
   booking: BookingView;
+  /** The first booking the freed tickets were promoted or offered to, or null. */
   promoted: BookingView | null;
+  /** Every one, in order. */
+  promotedAll: BookingView[];
+}
+
+export interface BookOptions {
+  quantity: number;
+  hold: boolean;
 }
 
 export interface ServiceOptions {
-  now?: () => string;
+  clock?: Clock;
   /** Group commit bounds; BATCH_MAX_SIZE=1 gives one transaction per command. */
   batch?: BatchLimits;
 }
 
-/** The same defaults as BATCH_MAX_SIZE and BATCH_MAX_QUEUE, for services built without a Config. */
-const DEFAULT_BATCH: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
+const EXPORT_PAGE = 1_000;
 
 function eventNotFound(eventId: string): DomainError {
   return new DomainError('EVENT_NOT_FOUND', `No event with id "${eventId}".`);
@@ -62,7 +78,7 @@ function isQueueCursor(value: unknown): value is number {
 }
 
 /** Unwraps a successful outcome of the expected kind, or throws its error. */
-function expect<K extends EventCommand['kind']>(outcome: CommandOutcome | undefined, kind: K): Succeeded<K> {
+function succeeded<K extends EventCommand['kind']>(outcome: CommandOutcome | undefined, kind: K): Succeeded<K> {
   if (!outcome) throw new Error('a command got no outcome');
   if (!outcome.ok) throw outcome.error;
   if (outcome.kind !== kind) throw new Error(`expected a ${kind} outcome, got ${outcome.kind}`);
@@ -77,6 +93,10 @@ interface QueuedCommand {
   record?: AnswerRecorder | undefined;
 }
 
+function releaseResult({ booking, promoted }: Succeeded<'cancel' | 'reduce'>): ReleaseResult {
+  return { booking, promoted: promoted[0] ?? null, promotedAll: promoted };
+}
+
 function recorder<K extends EventCommand['kind'], T>(
   kind: K,
   receipt: Receipt<T> | undefined,
@@ -84,7 +104,9 @@ function recorder<K extends EventCommand['kind'], T>(
 ): AnswerRecorder | undefined {
   if (!receipt) return undefined;
   return (outcome) =>
-    outcome.ok && outcome.kind === kind ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) } : null;
+    outcome.ok && outcome.kind === kind
+      ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) }
+      : null;
 }
 
 /**
@@ -92,30 +114,22 @@ function recorder<K extends EventCommand['kind'], T>(
  * Concurrent book, cancel and update calls for one event share a batch (group commit).
  */
 export class BookingService {
-  private readonly now: () => string;
+  private readonly clock: Clock;
   private readonly batcher: EventBatcher<QueuedCommand, CommandOutcome>;
 
   constructor(
     private readonly store: BoxofficeStore,
     options: ServiceOptions = {},
   ) {
-    this.now = options.now ?? (() => new Date().toISOString());
-    this.batcher = new EventBatcher(
-      (eventId, queued) =>
-        this.runBatch(
-          eventId,
-          queued.map((entry) => entry.command),
-          queued.map((entry) => entry.record),
-        ),
-      options.batch ?? DEFAULT_BATCH,
-    );
+    this.clock = options.clock ?? systemClock;
+    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
   async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;
     return this.store.transaction(async (tx) => {
-      const opened = openEvent({ ...input, id, venue: input.venue || null }, by, this.now());
+      const opened = openEvent({ ...input, id, venue: input.venue || null }, by, new Date(this.clock()).toISOString());
       await tx.createEvent(opened);
       const event = toEventView(opened.event);
       if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(event));
@@ -144,20 +158,70 @@ export class BookingService {
     // An empty venue means no venue, on both API shapes.
     const normalized = patch.venue === '' ? { ...patch, venue: null } : patch;
     const outcome = await this.batcher.submit(eventId, { command: { kind: 'update', patch: normalized, by }, record });
-    return toEventView(expect(outcome, 'update').event);
+    return toEventView(succeeded(outcome, 'update').event);
   }
 
-  async book(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<BookingView>): Promise<BookingView> {
-    const command: EventCommand = { kind: 'book', userId, bookingId: newBookingId(), by };
+  async book(
+    eventId: string,
+    userId: string,
+    { quantity, hold }: BookOptions,
+    by: RequestedBy,
+    receipt?: Receipt<BookingView>,
+  ): Promise<BookingView> {
+    const command: EventCommand = { kind: 'book', userId, bookingId: newBookingId(), quantity, hold, by };
     const record = recorder('book', receipt, (outcome) => outcome.booking);
-    return expect(await this.batcher.submit(eventId, { command, record }), 'book').booking;
+    return succeeded(await this.batcher.submit(eventId, { command, record }), 'book').booking;
   }
 
-  async cancel(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<CancelResult>): Promise<CancelResult> {
-    const record = recorder('cancel', receipt, ({ booking, promoted }) => ({ booking, promoted }));
+  async cancel(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<ReleaseResult>): Promise<ReleaseResult> {
+    const record = recorder('cancel', receipt, releaseResult);
     const outcome = await this.batcher.submit(eventId, { command: { kind: 'cancel', userId, by }, record });
-    const { booking, promoted } = expect(outcome, 'cancel');
-    return { booking, promoted };
+    return releaseResult(succeeded(outcome, 'cancel'));
+  }
+
+  /** Lowers the quantity of the user's active booking; the tickets it frees go down the waiting list. */
+  async reduce(
+    eventId: string,
+    userId: string,
+    quantity: number,
+    by: RequestedBy,
+    receipt?: Receipt<ReleaseResult>,
+  ): Promise<ReleaseResult> {
+    const record = recorder('reduce', receipt, releaseResult);
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'reduce', userId, quantity, by }, record });
+    return releaseResult(succeeded(outcome, 'reduce'));
+  }
+
+  /** Accepts a hold or an offer: the user's latest booking, if pending and in time, becomes confirmed. */
+  async confirm(eventId: string, userId: string, by: RequestedBy, receipt?: Receipt<BookingView>): Promise<BookingView> {
+    const record = recorder('confirm', receipt, (outcome) => outcome.booking);
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'confirm', userId, by }, record });
+    return succeeded(outcome, 'confirm').booking;
+  }
+
+  /** Admits the holder of a ticket code at the door, once. */
+  async checkIn(eventId: string, typedCode: string, by: RequestedBy, receipt?: Receipt<BookingView>): Promise<BookingView> {
+    const ticketCode = normalizeTicketCode(typedCode);
+    if (ticketCode === null) {
+      throw new DomainError(
+        'TICKET_NOT_FOUND',
+        'That is not a ticket code: codes are 20 letters and digits, e.g. 7K3QD-M2X9P-R4T8V-WB6NC.',
+      );
+    }
+    const record = recorder('checkIn', receipt, (outcome) => outcome.booking);
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'checkIn', ticketCode, by }, record });
+    return succeeded(outcome, 'checkIn').booking;
+  }
+
+  /** Lapses the event's pending bookings that are due; harmless when none is (the deadline is re-checked). */
+  async expireDue(eventId: string): Promise<void> {
+    const outcome = await this.batcher.submit(eventId, { command: { kind: 'expire' } });
+    succeeded(outcome, 'expire');
+  }
+
+  /** Events with pending bookings due now. */
+  eventsWithLapsed(limit: number): Promise<string[]> {
+    return this.store.eventsWithLapsed(new Date(this.clock()).toISOString(), limit);
   }
 
   /** The user's latest booking for the event, active or not. */
@@ -184,6 +248,19 @@ export class BookingService {
     };
   }
 
+  /** Every booking of the event in list order, page by page, so a list of any size never sits in memory whole. */
+  async *exportBookings(eventId: string, status: BookingStatus | null): AsyncIterable<BookingView> {
+    await this.requireEvent(eventId);
+    let afterQueueNo: number | null = null;
+    for (;;) {
+      const page = await this.store.listBookings(eventId, { status, afterQueueNo, limit: EXPORT_PAGE });
+      for (const { booking, position } of page) yield toBookingView(booking, position);
+      const last = page.at(-1);
+      if (!last || page.length < EXPORT_PAGE) return;
+      afterQueueNo = last.booking.queueNo;
+    }
+  }
+
   async listAudit(eventId: string, afterSeq: number, limit: number): Promise<{ entries: AuditEntry[]; next: number | null }> {
     await this.requireEvent(eventId);
     const rows = await this.store.listAudit(eventId, afterSeq, limit + 1);
@@ -191,25 +268,37 @@ export class BookingService {
     return { entries, next: rows.length > limit ? (entries.at(-1)?.seq ?? null) : null };
   }
 
+  /** The caller's bookings across events, newest first, each with its event's name, start and zone. */
+  async listUserBookings(userId: string, page: Page): Promise<{ bookings: UserBookingView[]; nextCursor: string | null }> {
+    const after = page.cursor === undefined ? null : decodeCursor(page.cursor, isEventCursor);
+    const rows = await this.store.listUserBookings(userId, after ? { createdAt: after[0], id: after[1] } : null, page.limit + 1);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      bookings: shown.map(({ booking, position, event }) => ({ ...toBookingView(booking, position), event })),
+      nextCursor: rows.length > page.limit && last ? encodeCursor([last.booking.createdAt, last.booking.id]) : null,
+    };
+  }
+
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
-  async runBatch(
-    eventId: string,
-    commands: readonly EventCommand[],
-    records: readonly (AnswerRecorder | undefined)[] = [],
-  ): Promise<CommandOutcome[]> {
-    const userIds = [...new Set(commands.flatMap((command) => ('userId' in command ? [command.userId] : [])))];
+  async runBatch(eventId: string, queued: readonly QueuedCommand[]): Promise<CommandOutcome[]> {
+    const commands = queued.map((entry) => entry.command);
+    const needs = stateNeeds(commands);
     return this.store.transaction(async (tx) => {
-      const state = await tx.lockEventState(eventId, {
-        userIds,
-        waitlistDepth: (event) => waitlistHeadNeeded(commands, event.waitlistCount),
-      });
-      if (!state) return commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const);
+      const event = await tx.lockEvent(eventId);
+      if (!event) return commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const);
       // Taken under the lock, so timestamps follow commit order.
-      const { outcomes, changes } = decide(state, commands, this.now());
+      const now = this.clock();
+      const state = await tx.loadEventState(event, {
+        ...needs,
+        now: new Date(now).toISOString(),
+        waitlistDepth: (locked, lapsed) => waitlistDepthGuess(commands, locked, lapsed),
+      });
+      const { outcomes, changes } = await decideLoadingDeeper(tx, state, commands, now);
       await tx.applyChanges(changes);
       // The answers keyed requests will get commit with the changes they answer.
       for (const [index, outcome] of outcomes.entries()) {
-        const kept = records[index]?.(outcome);
+        const kept = queued[index]?.record?.(outcome);
         if (kept) await tx.storeAnswer(kept.ref, kept.answer);
       }
       return outcomes;
@@ -220,5 +309,20 @@ export class BookingService {
     const event = await this.store.findEvent(eventId);
     if (!event) throw eventNotFound(eventId);
     return event;
+  }
+}
+
+/** Decides; when promotions reach past the loaded head of the waiting list, loads deeper and decides again. */
+async function decideLoadingDeeper(tx: EventTransaction, state: EventState, commands: readonly EventCommand[], now: number) {
+  let current = state;
+  for (;;) {
+    try {
+      return decide(current, commands, { now, newTicketCode });
+    } catch (error) {
+      if (!(error instanceof WaitlistNotLoaded)) throw error;
+      const depth = Math.min(error.depth, current.event.waitlistCount);
+      if (depth <= current.waitlistHead.length) throw error;
+      current = { ...current, waitlistHead: await tx.waitlistHead(current.event.id, depth) };
+    }
   }
 }

@@ -1,7 +1,14 @@
 import type { AuditEntry } from '../domain/audit.js';
-import { AuditReplay, type Discrepancy, type ReplayedBooking, type ReplayedEvent } from '../domain/audit-replay.js';
-import type { Booking } from '../domain/booking.js';
-import type { EventRecord } from '../domain/event.js';
+import {
+  AuditReplay,
+  type Discrepancy,
+  REPLAYED_COUNTS,
+  type ReplayedBooking,
+  type ReplayedEvent,
+} from '../domain/audit-replay.js';
+import { type Booking, isActive } from '../domain/booking.js';
+import { EVENT_SETTINGS, type EventRecord, availableTickets } from '../domain/event.js';
+import { type Clock, systemClock } from './clock.js';
 
 /** One event as stored, read from one consistent snapshot of the database. */
 export interface StoredEventSnapshot {
@@ -25,29 +32,44 @@ export interface EventVerdict {
   discrepancies: Discrepancy[];
 }
 
-const COMPARED_FIELDS = ['name', 'venue', 'startsAt', 'totalTickets', 'salesOpen', 'bookedCount', 'waitlistCount'] as const;
+/** What the stored bookings add up to, counted as they stream past. */
+interface Counted {
+  confirmedTickets: number;
+  pendingTickets: number;
+  waitlisted: number;
+  waitlistTickets: number;
+  checkedInTickets: number;
+  /** The first waitlisted booking in queue order. */
+  waitlistHead: Booking | null;
+}
+
+/** How long a pending booking may outlive its deadline before the sweeper is late (I7, rule 5). */
+const EXPIRY_GRACE_MS = 5_000;
+
+const COMPARED_FIELDS = [...EVENT_SETTINGS, ...REPLAYED_COUNTS] as const;
 
 /** The stored event against I1–I2 and against its replayed log (I6). */
-function checkStoredEvent(
-  event: EventRecord,
-  counted: { confirmed: number; waitlisted: number },
-  replayed: ReplayedEvent | null,
-): Discrepancy[] {
+function checkStoredEvent(event: EventRecord, counted: Counted, replayed: ReplayedEvent | null): Discrepancy[] {
   const found: Discrepancy[] = [];
-  const report = (invariant: Discrepancy['invariant'], message: string) =>
-    found.push({ eventId: event.id, bookingId: null, invariant, message });
-  const available = event.totalTickets - event.bookedCount;
-  if (event.bookedCount < 0 || available < 0) {
-    report('I1', `bookedCount ${event.bookedCount} is outside 0..totalTickets ${event.totalTickets}`);
+  const report = (invariant: Discrepancy['invariant'], message: string, bookingId: string | null = null) =>
+    found.push({ eventId: event.id, bookingId, invariant, message });
+  const available = availableTickets(event);
+  if (event.bookedCount < 0 || event.heldCount < 0 || available < 0) {
+    report('I1', `bookedCount ${event.bookedCount} + heldCount ${event.heldCount} is outside 0..totalTickets ${event.totalTickets}`);
   }
-  if (event.bookedCount !== counted.confirmed) {
-    report('I1', `bookedCount ${event.bookedCount} but ${counted.confirmed} bookings are confirmed`);
+  const counts: [keyof EventRecord, number, string][] = [
+    ['bookedCount', counted.confirmedTickets, 'tickets are in confirmed bookings'],
+    ['heldCount', counted.pendingTickets, 'tickets are in pending bookings'],
+    ['waitlistCount', counted.waitlisted, 'bookings are waitlisted'],
+    ['waitlistTickets', counted.waitlistTickets, 'tickets are in waitlisted bookings'],
+    ['checkedInCount', counted.checkedInTickets, 'tickets are in checked-in bookings'],
+  ];
+  for (const [field, actual, what] of counts) {
+    if (event[field] !== actual) report('I1', `${field} ${String(event[field])} but ${actual} ${what}`);
   }
-  if (event.waitlistCount !== counted.waitlisted) {
-    report('I2', `waitlistCount ${event.waitlistCount} but ${counted.waitlisted} bookings are waitlisted`);
-  }
-  if (event.waitlistCount > 0 && available !== 0) {
-    report('I2', `${event.waitlistCount} bookings wait while ${available} tickets are available`);
+  const head = counted.waitlistHead;
+  if (head && available >= head.quantity) {
+    report('I2', `booking ${head.id} heads the waiting list for ${head.quantity} tickets while ${available} are available`, head.id);
   }
   if (!replayed) return found;
   for (const field of COMPARED_FIELDS) {
@@ -61,39 +83,60 @@ function checkStoredEvent(
   return found;
 }
 
-/** Streams the stored bookings past the replayed ones: I1–I4 counts and order, and I6 per booking. */
+/** Streams the stored bookings past the replayed ones: counts, I3, I4, I7, I8, and I6 per booking. */
 async function checkBookings(
   snapshot: StoredEventSnapshot,
   replayed: ReadonlyMap<string, ReplayedBooking> | null,
-): Promise<{ found: Discrepancy[]; counted: { confirmed: number; waitlisted: number } }> {
+  now: number,
+): Promise<{ found: Discrepancy[]; counted: Counted }> {
   const eventId = snapshot.event.id;
   const found: Discrepancy[] = [];
   const report = (invariant: Discrepancy['invariant'], bookingId: string, message: string) =>
     found.push({ eventId, bookingId, invariant, message });
-  const counted = { confirmed: 0, waitlisted: 0 };
+  const counted: Counted = {
+    confirmedTickets: 0,
+    pendingTickets: 0,
+    waitlisted: 0,
+    waitlistTickets: 0,
+    checkedInTickets: 0,
+    waitlistHead: null,
+  };
   const activeByUser = new Map<string, string>();
+  const holderOfCode = new Map<string, string>();
   const unmatched = new Map(replayed);
-  let firstWaiting: Booking | null = null;
   let latestAccepted: ReplayedBooking | null = null;
 
   for await (const booking of snapshot.bookings()) {
-    if (booking.status === 'confirmed') counted.confirmed += 1;
-    if (booking.status === 'waitlisted') counted.waitlisted += 1;
-    if (booking.status !== 'cancelled') {
+    if (booking.status === 'confirmed') counted.confirmedTickets += booking.quantity;
+    if (booking.status === 'pending') counted.pendingTickets += booking.quantity;
+    if (booking.status === 'waitlisted') {
+      counted.waitlisted += 1;
+      counted.waitlistTickets += booking.quantity;
+    }
+    if (booking.checkedInAt !== null) counted.checkedInTickets += booking.quantity;
+    if (isActive(booking)) {
       const held = activeByUser.get(booking.userId);
       if (held !== undefined) report('I3', booking.id, `user ${booking.userId} holds active bookings ${held} and ${booking.id}`);
       else activeByUser.set(booking.userId, booking.id);
     }
-    // Bookings come in queue order: one confirmed behind a waiting one was promoted out of turn.
-    if (booking.status === 'waitlisted' && !firstWaiting) firstWaiting = booking;
-    if (booking.status === 'confirmed' && firstWaiting) {
+    // Bookings come in queue order: one holding tickets behind a waiting one got them out of turn.
+    const firstWaiting = counted.waitlistHead;
+    if (booking.status === 'waitlisted' && !firstWaiting) counted.waitlistHead = booking;
+    if ((booking.status === 'confirmed' || booking.status === 'pending') && firstWaiting) {
       report(
         'I4',
         booking.id,
-        `booking ${booking.id} (queue ${booking.queueNo}) is confirmed while booking ${firstWaiting.id} ` +
+        `booking ${booking.id} (queue ${booking.queueNo}) is ${booking.status} while booking ${firstWaiting.id} ` +
           `(queue ${firstWaiting.queueNo}), accepted earlier, still waits`,
       );
     }
+    if (booking.status === 'pending' && booking.expiresAt !== null) {
+      const late = now - Date.parse(booking.expiresAt);
+      if (late > EXPIRY_GRACE_MS) {
+        report('I7', booking.id, `booking ${booking.id} is still pending ${Math.floor(late / 1000)} s after its deadline ${booking.expiresAt}`);
+      }
+    }
+    checkTicketCode(booking, holderOfCode, (message) => report('I8', booking.id, message));
     if (!replayed) continue;
     const expected = replayed.get(booking.id);
     if (!expected) {
@@ -101,12 +144,28 @@ async function checkBookings(
       continue;
     }
     unmatched.delete(booking.id);
-    if (booking.status !== expected.status) {
-      const stored = `booking ${booking.id} of user ${booking.userId} is stored ${booking.status}`;
-      report('I6', booking.id, `${stored}, the audit log gives ${expected.status}`);
-    }
+    const stored = `booking ${booking.id} of user ${booking.userId} is stored`;
+    if (booking.status !== expected.status) report('I6', booking.id, `${stored} ${booking.status}, the audit log gives ${expected.status}`);
     if (booking.userId !== expected.userId) {
       report('I6', booking.id, `booking ${booking.id} is stored for user ${booking.userId}, the audit log gives ${expected.userId}`);
+    }
+    if (booking.quantity !== expected.quantity) {
+      report('I6', booking.id, `${stored} for ${booking.quantity} tickets, the audit log gives ${expected.quantity}`);
+    }
+    if (booking.checkedInAt !== expected.checkedInAt) {
+      const log = expected.checkedInAt === null ? 'no check-in' : `check-in at ${expected.checkedInAt}`;
+      report('I6', booking.id, `${stored} with check-in ${String(booking.checkedInAt)}, the audit log gives ${log}`);
+    }
+    if (booking.ticketCode !== null && !expected.everConfirmed) {
+      report('I8', booking.id, `booking ${booking.id} has a ticket code, but the audit log never confirmed it`);
+    }
+    if (booking.ticketCode === null && expected.everConfirmed && booking.status !== 'confirmed') {
+      report('I8', booking.id, `booking ${booking.id} was confirmed once, but has lost its ticket code`);
+    }
+    const storedDeadline = booking.status === 'pending' ? booking.expiresAt : null;
+    const expectedDeadline = expected.status === 'pending' ? expected.expiresAt : null;
+    if (storedDeadline !== null && expectedDeadline !== null && Date.parse(storedDeadline) !== Date.parse(expectedDeadline)) {
+      report('I7', booking.id, `${stored} pending until ${storedDeadline}, the audit log held it until ${expectedDeadline}`);
     }
     if (latestAccepted && expected.acceptedAs < latestAccepted.acceptedAs) {
       report(
@@ -123,24 +182,46 @@ async function checkBookings(
   return { found, counted };
 }
 
-async function checkSnapshot(snapshot: StoredEventSnapshot): Promise<Discrepancy[]> {
+/** I8 on one stored booking: a code once confirmed, one booking per code, admitted only while confirmed. */
+function checkTicketCode(booking: Booking, holderOfCode: Map<string, string>, report: (message: string) => void): void {
+  if (booking.status === 'confirmed' && booking.ticketCode === null) {
+    report(`booking ${booking.id} is confirmed but has no ticket code`);
+  }
+  if (booking.checkedInAt !== null && booking.ticketCode === null) {
+    report(`booking ${booking.id} checked in at ${booking.checkedInAt} without a ticket code`);
+  }
+  if (booking.checkedInAt !== null && booking.status !== 'confirmed') {
+    report(`booking ${booking.id} checked in at ${booking.checkedInAt} but is ${booking.status}`);
+  }
+  if (booking.ticketCode === null) return;
+  const holder = holderOfCode.get(booking.ticketCode);
+  if (holder !== undefined) report(`booking ${booking.id} has the ticket code of booking ${holder}`);
+  else holderOfCode.set(booking.ticketCode, booking.id);
+}
+
+async function checkSnapshot(snapshot: StoredEventSnapshot, now: number): Promise<Discrepancy[]> {
   const replay = new AuditReplay(snapshot.event.id);
   for await (const entry of snapshot.auditLog()) replay.apply(entry);
   const replayed = replay.finish();
-  const bookings = await checkBookings(snapshot, replayed.event ? replayed.bookings : null);
+  const bookings = await checkBookings(snapshot, replayed.event ? replayed.bookings : null, now);
   return [...replayed.discrepancies, ...checkStoredEvent(snapshot.event, bookings.counted, replayed.event), ...bookings.found];
 }
 
 /**
  * Proof after the fact: replays every event's audit log from empty and compares it with the stored
- * events and bookings (I6), and checks I1–I4 on what is stored.
+ * events and bookings (I6), and checks I1–I4, I7 and I8 on what is stored.
  */
 export class ConsistencyCheck {
-  constructor(private readonly source: ConsistencySource) {}
+  /** `clock` is what a pending booking's lateness is measured against (I7); tests move it. */
+  constructor(
+    private readonly source: ConsistencySource,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Every discrepancy of one event, or null when there is no such event. */
   checkEvent(eventId: string): Promise<Discrepancy[] | null> {
-    return this.source.readEvent(eventId, checkSnapshot);
+    // Read as the snapshot opens: a booking is judged late by when it was seen, not by when the check ends.
+    return this.source.readEvent(eventId, (snapshot) => checkSnapshot(snapshot, this.clock()));
   }
 
   /** One verdict per event, as each is checked, so a large database never sits in memory at once. */

@@ -7,6 +7,9 @@ export interface BatchLimits {
   maxQueue: number;
 }
 
+/** BATCH_MAX_SIZE and BATCH_MAX_QUEUE when unset. */
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
+
 /** Decides and writes commands against one event in one transaction: one outcome per command, in order. */
 export type RunEventBatch<Command, Outcome> = (eventId: string, commands: readonly Command[]) => Promise<Outcome[]>;
 

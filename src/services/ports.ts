@@ -8,16 +8,23 @@ import type { KeyRef, StoredAnswer } from './idempotency.js';
 /** Which rows a batch of commands against one event must see. */
 export interface EventStateNeeds {
   userIds: readonly string[];
-  /** How many waitlisted bookings to load from the head, once the locked event is known. */
-  waitlistDepth(event: EventRecord): number;
+  ticketCodes: readonly string[];
+  /** The batch's instant: pending bookings due at or before it are loaded to lapse. */
+  now: string;
+  /** How many waitlisted bookings to load from the head, once the locked event and what lapses are known. */
+  waitlistDepth(event: EventRecord, lapsed: number): number;
 }
 
 /** The writes a service may make inside one database transaction. */
 export interface EventTransaction {
   /** Stores a new event and its audit entry; EVENT_EXISTS when the id is taken. */
   createEvent(opened: OpenedEvent): Promise<void>;
-  /** Locks the event against concurrent writers and loads what the commands need; null if absent. */
-  lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null>;
+  /** Locks the event against concurrent writers; null if absent. */
+  lockEvent(eventId: string): Promise<EventRecord | null>;
+  /** Loads what the commands need of the event locked before. */
+  loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState>;
+  /** The first `depth` waitlisted bookings, FIFO, for promotions that reach deeper than first loaded. */
+  waitlistHead(eventId: string, depth: number): Promise<Booking[]>;
   applyChanges(changes: EventChanges): Promise<void>;
   /** Completes an Idempotency-Key claim with its answer, in this transaction. */
   storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void>;
@@ -34,6 +41,24 @@ export interface PlacedBooking {
   position: number | null;
 }
 
+/** What a user's ticket list shows of the event a booking is for. */
+export interface BookedEvent {
+  id: string;
+  name: string;
+  startsAt: string | null;
+  timeZone: string;
+}
+
+export interface UserBooking extends PlacedBooking {
+  event: BookedEvent;
+}
+
+/** Newest first: the page after the booking created at `createdAt` with this id. */
+export interface UserBookingCursor {
+  createdAt: string;
+  id: string;
+}
+
 export interface BookingFilter {
   status: BookingStatus | null;
   afterQueueNo: number | null;
@@ -46,8 +71,12 @@ export interface BoxofficeStore {
   findEvent(id: string): Promise<EventRecord | null>;
   listEvents(after: EventCursor | null, limit: number): Promise<EventRecord[]>;
   latestBooking(eventId: string, userId: string): Promise<PlacedBooking | null>;
+  /** Events with a pending booking due at or before `now`, soonest first. */
+  eventsWithLapsed(now: string, limit: number): Promise<string[]>;
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]>;
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** A user's bookings across events, newest first, with their waiting-list places. */
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

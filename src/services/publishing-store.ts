@@ -3,7 +3,15 @@ import type { EventChanges } from '../domain/decide.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
 import type { ChangeFeed } from './change-feed.js';
-import type { BookingFilter, BoxofficeStore, EventCursor, EventTransaction, PlacedBooking } from './ports.js';
+import type {
+  BookingFilter,
+  BoxofficeStore,
+  EventCursor,
+  EventTransaction,
+  PlacedBooking,
+  UserBooking,
+  UserBookingCursor,
+} from './ports.js';
 
 /** What a committed transaction wrote, for those who watch it (metrics). */
 export interface CommitObserver {
@@ -29,7 +37,9 @@ export class PublishingStore implements BoxofficeStore {
       applied = [];
       created = [];
       return work({
-        lockEventState: (eventId, needs) => tx.lockEventState(eventId, needs),
+        lockEvent: (eventId) => tx.lockEvent(eventId),
+        loadEventState: (event, needs) => tx.loadEventState(event, needs),
+        waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
         storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
         createEvent: async (opened) => {
           await tx.createEvent(opened);
@@ -62,12 +72,20 @@ export class PublishingStore implements BoxofficeStore {
     return this.store.latestBooking(eventId, userId);
   }
 
+  eventsWithLapsed(now: string, limit: number): Promise<string[]> {
+    return this.store.eventsWithLapsed(now, limit);
+  }
+
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {
     return this.store.listBookings(eventId, filter);
   }
 
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
     return this.store.listAudit(eventId, afterSeq, limit);
+  }
+
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]> {
+    return this.store.listUserBookings(userId, after, limit);
   }
 
   ping(): Promise<void> {

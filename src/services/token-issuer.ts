@@ -51,7 +51,9 @@ export class TokenIssuer {
         requiredClaims: ['exp', 'sub'],
       });
       const role = payload.role;
-      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub) || (role !== 'admin' && role !== 'user')) return null;
+      if (typeof payload.sub !== 'string' || !USER_ID.test(payload.sub) || (role !== 'admin' && role !== 'staff' && role !== 'user')) {
+        return null;
+      }
       return { userId: payload.sub, role };
     } catch {
       return null;

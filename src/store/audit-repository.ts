@@ -1,22 +1,34 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { AuditAction, AuditDraft, AuditEntry } from '../domain/audit.js';
+import type { BookingView } from '../domain/booking.js';
+import type { EventView } from '../domain/event.js';
 import type { Db } from './dialect.js';
 import type { AuditLogTable } from './schema.js';
 
-// Nine columns a row: well under every engine's bound-parameter limit.
+// Eleven columns a row: well under every engine's bound-parameter limit.
 const INSERT_CHUNK = 500;
 
+interface Snapshot {
+  booking: BookingView | null;
+  event: EventView | null;
+}
+
 function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
+  const snapshot = JSON.parse(row.snapshot ?? 'null') as Snapshot | null;
   return {
     seq: Number(row.seq),
     eventId: row.event_id,
     action: row.action as AuditAction,
     userId: row.user_id,
     bookingId: row.booking_id,
+    quantity: row.quantity === null ? null : Number(row.quantity),
     actor: row.actor,
     requestId: row.request_id,
     at: row.at,
     data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    // Entries written before snapshots existed (0004) carry none.
+    booking: snapshot?.booking ?? null,
+    event: snapshot?.event ?? null,
   };
 }
 
@@ -26,10 +38,12 @@ function toRow(draft: AuditDraft): Insertable<AuditLogTable> {
     action: draft.action,
     user_id: draft.userId,
     booking_id: draft.bookingId,
+    quantity: draft.quantity,
     actor: draft.actor,
     request_id: draft.requestId,
     at: draft.at,
     data: draft.data === null ? null : JSON.stringify(draft.data),
+    snapshot: JSON.stringify({ booking: draft.booking, event: draft.event } satisfies Snapshot),
   };
 }
 
@@ -54,5 +68,11 @@ export class AuditRepository {
       .limit(limit)
       .execute();
     return rows.map(toEntry);
+  }
+
+  /** One entry by its seq, on any event. */
+  async bySeq(seq: number): Promise<AuditEntry | null> {
+    const row = await this.db.selectFrom('audit_log').selectAll().where('seq', '=', seq).executeTakeFirst();
+    return row ? toEntry(row) : null;
   }
 }

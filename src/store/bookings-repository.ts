@@ -1,10 +1,10 @@
 import { type Selectable, sql } from 'kysely';
-import type { Booking, BookingStatus } from '../domain/booking.js';
-import type { BookingFilter } from '../services/ports.js';
+import { type Booking, type BookingStatus, isActive } from '../domain/booking.js';
+import type { BookedEvent, BookingFilter, UserBookingCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
 import type { BookingsTable } from './schema.js';
 
-// Ten columns a row: well under every engine's bound-parameter limit.
+// Fifteen columns a row: well under every engine's bound-parameter limit.
 const INSERT_CHUNK = 500;
 
 function toBooking(row: Selectable<BookingsTable>): Booking {
@@ -12,8 +12,13 @@ function toBooking(row: Selectable<BookingsTable>): Booking {
     id: row.id,
     eventId: row.event_id,
     userId: row.user_id,
+    quantity: Number(row.quantity),
+    hold: Number(row.hold) === 1,
     status: row.status as BookingStatus,
     queueNo: Number(row.queue_no),
+    expiresAt: row.expires_at,
+    ticketCode: row.ticket_code,
+    checkedInAt: row.checked_in_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     confirmedAt: row.confirmed_at,
@@ -26,9 +31,14 @@ function toRow(booking: Booking): Selectable<BookingsTable> {
     id: booking.id,
     event_id: booking.eventId,
     user_id: booking.userId,
+    quantity: booking.quantity,
+    hold: booking.hold ? 1 : 0,
     status: booking.status,
     queue_no: booking.queueNo,
-    active: booking.status === 'cancelled' ? null : 1,
+    active: isActive(booking) ? 1 : null,
+    expires_at: booking.expiresAt,
+    ticket_code: booking.ticketCode,
+    checked_in_at: booking.checkedInAt,
     created_at: booking.createdAt,
     updated_at: booking.updatedAt,
     confirmed_at: booking.confirmedAt,
@@ -43,27 +53,70 @@ export class BookingsRepository {
     private readonly style: Pick<Dialect, 'bindsArrays' | 'upsert'> | null = null,
   ) {}
 
-  async activeForUsers(eventId: string, userIds: readonly string[]): Promise<Booking[]> {
+  /** The newest booking of each user (an active one is always the newest), whatever its status. */
+  async latestForUsers(eventId: string, userIds: readonly string[]): Promise<Booking[]> {
     if (userIds.length === 0) return [];
     if (this.style?.bindsArrays) {
-      // One unique-index probe per user, whatever the planner believes about the event's size.
+      // One index probe per user, whatever the planner believes about the event's size.
       const { rows } = await sql<Selectable<BookingsTable>>`
-        select active_booking.* from unnest(${[...userIds]}::text[]) as wanted(user_id)
+        select latest.* from unnest(${[...userIds]}::text[]) as wanted(user_id)
         cross join lateral (
           select * from bookings
-          where event_id = ${eventId} and user_id = wanted.user_id and active = 1
+          where event_id = ${eventId} and user_id = wanted.user_id
+          order by queue_no desc
           limit 1
-        ) as active_booking`.execute(this.db);
+        ) as latest`.execute(this.db);
       return rows.map(toBooking);
     }
+    const newest = this.db
+      .selectFrom('bookings')
+      .select((eb) => ['user_id', eb.fn.max('queue_no').as('queue_no')])
+      .where('event_id', '=', eventId)
+      .where('user_id', 'in', [...userIds])
+      .groupBy('user_id')
+      .as('newest');
+    const rows = await this.db
+      .selectFrom('bookings')
+      .innerJoin(newest, (join) => join.onRef('newest.queue_no', '=', 'bookings.queue_no'))
+      .selectAll('bookings')
+      .where('bookings.event_id', '=', eventId)
+      .execute();
+    return rows.map(toBooking);
+  }
+
+  /** The bookings that hold these ticket codes, of any event. */
+  async withTicketCodes(ticketCodes: readonly string[]): Promise<Booking[]> {
+    if (ticketCodes.length === 0) return [];
+    const rows = await this.db.selectFrom('bookings').selectAll().where('ticket_code', 'in', [...ticketCodes]).execute();
+    return rows.map(toBooking);
+  }
+
+  /** Pending bookings of the event whose deadline is at or before `now`, earliest first, at most `limit`. */
+  async lapsed(eventId: string, now: string, limit: number): Promise<Booking[]> {
     const rows = await this.db
       .selectFrom('bookings')
       .selectAll()
       .where('event_id', '=', eventId)
-      .where('user_id', 'in', [...userIds])
-      .where('active', '=', 1)
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .orderBy('expires_at')
+      .orderBy('queue_no')
+      .limit(limit)
       .execute();
     return rows.map(toBooking);
+  }
+
+  /** Events with a pending booking due at or before `now`, soonest first. */
+  async eventsWithLapsed(now: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('bookings')
+      .select('event_id')
+      .where('expires_at', '<=', now)
+      .groupBy('event_id')
+      .orderBy((eb) => eb.fn.min('expires_at'))
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.event_id);
   }
 
   /** The first `limit` waitlisted bookings, earliest first. */
@@ -124,7 +177,7 @@ export class BookingsRepository {
     }
   }
 
-  /** Stores the new state of existing bookings; their id, event, user, queue number and creation never change. */
+  /** Stores the new state of existing bookings; their id, event, user, hold, queue number and creation never change. */
   async updateMany(bookings: readonly Booking[]): Promise<void> {
     if (this.style && bookings.length > 1) {
       for (let start = 0; start < bookings.length; start += INSERT_CHUNK) {
@@ -133,8 +186,15 @@ export class BookingsRepository {
       return;
     }
     for (const booking of bookings) {
-      const { id, event_id: _eventId, user_id: _userId, queue_no: _queueNo, created_at: _createdAt, ...changes } =
-        toRow(booking);
+      const {
+        id,
+        event_id: _eventId,
+        user_id: _userId,
+        hold: _hold,
+        queue_no: _queueNo,
+        created_at: _createdAt,
+        ...changes
+      } = toRow(booking);
       await this.db.updateTable('bookings').set(changes).where('id', '=', id).execute();
     }
   }
@@ -148,8 +208,12 @@ export class BookingsRepository {
     if (this.style?.upsert === 'on-duplicate-key') {
       await insert
         .onDuplicateKeyUpdate({
+          quantity: sql`values(quantity)`,
           status: sql`values(status)`,
           active: sql`values(active)`,
+          expires_at: sql`values(expires_at)`,
+          ticket_code: sql`values(ticket_code)`,
+          checked_in_at: sql`values(checked_in_at)`,
           updated_at: sql`values(updated_at)`,
           confirmed_at: sql`values(confirmed_at)`,
           cancelled_at: sql`values(cancelled_at)`,
@@ -160,8 +224,12 @@ export class BookingsRepository {
     await insert
       .onConflict((conflict) =>
         conflict.column('id').doUpdateSet((eb) => ({
+          quantity: eb.ref('excluded.quantity'),
           status: eb.ref('excluded.status'),
           active: eb.ref('excluded.active'),
+          expires_at: eb.ref('excluded.expires_at'),
+          ticket_code: eb.ref('excluded.ticket_code'),
+          checked_in_at: eb.ref('excluded.checked_in_at'),
           updated_at: eb.ref('excluded.updated_at'),
           confirmed_at: eb.ref('excluded.confirmed_at'),
           cancelled_at: eb.ref('excluded.cancelled_at'),
@@ -189,5 +257,28 @@ export class BookingsRepository {
     if (filter.afterQueueNo !== null) query = query.where('queue_no', '>', filter.afterQueueNo);
     const rows = await query.orderBy('queue_no').limit(filter.limit).execute();
     return rows.map(toBooking);
+  }
+
+  /** A user's bookings across events, newest first, each with the event fields a ticket list shows. */
+  async listForUser(userId: string, after: UserBookingCursor | null, limit: number): Promise<{ booking: Booking; event: BookedEvent }[]> {
+    let query = this.db
+      .selectFrom('bookings')
+      .innerJoin('events', 'events.id', 'bookings.event_id')
+      .selectAll('bookings')
+      .select(['events.name as event_name', 'events.starts_at as event_starts_at', 'events.time_zone as event_time_zone'])
+      .where('bookings.user_id', '=', userId);
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('bookings.created_at', '<', after.createdAt),
+          eb.and([eb('bookings.created_at', '=', after.createdAt), eb('bookings.id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('bookings.created_at', 'desc').orderBy('bookings.id', 'desc').limit(limit).execute();
+    return rows.map(({ event_name, event_starts_at, event_time_zone, ...row }) => ({
+      booking: toBooking(row),
+      event: { id: row.event_id, name: event_name, startsAt: event_starts_at, timeZone: event_time_zone },
+    }));
   }
 }

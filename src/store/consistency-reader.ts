@@ -26,14 +26,13 @@ export class ConsistencyReader implements ConsistencySource {
   }
 
   async *eventIds(): AsyncIterable<string> {
+    const events = new EventsRepository(this.db, this.dialect);
     let after: string | null = null;
     for (;;) {
-      let query = this.db.selectFrom('events').select('id').orderBy('id').limit(this.pageSize);
-      if (after !== null) query = query.where('id', '>', after);
-      const rows = await this.read(() => query.execute());
-      for (const row of rows) yield row.id;
-      if (rows.length < this.pageSize) return;
-      after = rows.at(-1)?.id ?? null;
+      const ids = await this.read(() => events.ids(after, this.pageSize));
+      yield* ids;
+      if (ids.length < this.pageSize) return;
+      after = ids.at(-1) ?? null;
     }
   }
 

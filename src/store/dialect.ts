@@ -17,6 +17,17 @@ export interface Dialect {
    * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event.
    */
   bindsArrays: boolean;
+  /**
+   * SELECT … FOR UPDATE SKIP LOCKED exists: app processes claiming due deliveries pass over rows another
+   * process is claiming instead of queueing behind its lock. SQLite has one process and one writer.
+   */
+  skipLocked: boolean;
+  /**
+   * The process has one connection and must share it: a second SQLite connection would busy-wait on the
+   * first one's write lock inside the event loop that has to release it. Background work (deliveries)
+   * otherwise gets a pool of its own so it never takes a connection a booking needs.
+   */
+  oneConnection: boolean;
   /** How many existing rows change in one statement: INSERT … ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE. */
   upsert: 'on-conflict' | 'on-duplicate-key';
   /** Runs `work` in one transaction that sees every commit made before its locks were granted. */

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { EventRecord } from '../domain/event.js';
+import type { EventRecord, WaitlistMode } from '../domain/event.js';
 import type { EventCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
 import type { EventsTable } from './schema.js';
@@ -9,11 +9,20 @@ function toEventRecord(row: Selectable<EventsTable>): EventRecord {
     id: row.id,
     name: row.name,
     venue: row.venue,
+    description: row.description,
     startsAt: row.starts_at,
+    timeZone: row.time_zone,
     totalTickets: Number(row.total_tickets),
     salesOpen: Number(row.sales_open) === 1,
+    maxPerBooking: Number(row.max_per_booking),
+    waitlistMode: row.waitlist_mode as WaitlistMode,
+    offerTtlSeconds: Number(row.offer_ttl_seconds),
+    holdTtlSeconds: Number(row.hold_ttl_seconds),
     bookedCount: Number(row.booked_count),
+    heldCount: Number(row.held_count),
     waitlistCount: Number(row.waitlist_count),
+    waitlistTickets: Number(row.waitlist_tickets),
+    checkedInCount: Number(row.checked_in_count),
     lastQueueNo: Number(row.last_queue_no),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -25,12 +34,21 @@ function toRow(event: EventRecord): Selectable<EventsTable> {
     id: event.id,
     name: event.name,
     venue: event.venue,
+    description: event.description,
     starts_at: event.startsAt,
+    time_zone: event.timeZone,
     total_tickets: event.totalTickets,
     booked_count: event.bookedCount,
+    held_count: event.heldCount,
     waitlist_count: event.waitlistCount,
+    waitlist_tickets: event.waitlistTickets,
+    checked_in_count: event.checkedInCount,
     last_queue_no: event.lastQueueNo,
     sales_open: event.salesOpen ? 1 : 0,
+    max_per_booking: event.maxPerBooking,
+    waitlist_mode: event.waitlistMode,
+    offer_ttl_seconds: event.offerTtlSeconds,
+    hold_ttl_seconds: event.holdTtlSeconds,
     created_at: event.createdAt,
     updated_at: event.updatedAt,
   };
@@ -61,6 +79,14 @@ export class EventsRepository {
   async save(event: EventRecord): Promise<void> {
     const { id, created_at: _createdAt, ...changes } = toRow(event);
     await this.db.updateTable('events').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Event ids after `afterId` in id order: a stable order to walk every event in. */
+  async ids(afterId: string | null, limit: number): Promise<string[]> {
+    let query = this.db.selectFrom('events').select('id').orderBy('id').limit(limit);
+    if (afterId !== null) query = query.where('id', '>', afterId);
+    const rows = await query.execute();
+    return rows.map((row) => row.id);
   }
 
   async list(after: EventCursor | null, limit: number): Promise<EventRecord[]> {

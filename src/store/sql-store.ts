@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry } from '../domain/audit.js';
+import type { Booking } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event.js';
@@ -12,6 +13,8 @@ import type {
   EventStateNeeds,
   EventTransaction,
   PlacedBooking,
+  UserBooking,
+  UserBookingCursor,
 } from '../services/ports.js';
 import { AuditRepository } from './audit-repository.js';
 import { BookingsRepository } from './bookings-repository.js';
@@ -21,6 +24,8 @@ import { IdempotencyRepository } from './idempotency-repository.js';
 import { storeError } from './store-error.js';
 
 const MAX_ATTEMPTS = 5;
+// An expiry storm lapses in chunks, so bookings of the event get the lock between them.
+const LAPSED_PER_TRANSACTION = 1_000;
 
 class SqlEventTransaction implements EventTransaction {
   private readonly events: EventsRepository;
@@ -50,19 +55,27 @@ class SqlEventTransaction implements EventTransaction {
     await this.audit.append([audit]);
   }
 
-  async lockEventState(eventId: string, needs: EventStateNeeds): Promise<EventState | null> {
-    const event = await this.events.lock(eventId);
-    if (!event) return null;
-    const [activeBookings, waitlistHead] = await Promise.all([
-      this.bookings.activeForUsers(eventId, needs.userIds),
-      this.bookings.waitlistHead(eventId, needs.waitlistDepth(event)),
+  lockEvent(eventId: string): Promise<EventRecord | null> {
+    return this.events.lock(eventId);
+  }
+
+  async loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState> {
+    const [latestBookings, ticketHolders, lapsed] = await Promise.all([
+      this.bookings.latestForUsers(event.id, needs.userIds),
+      this.bookings.withTicketCodes(needs.ticketCodes),
+      event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
     ]);
+    const waitlistHead = await this.bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
     const headIds = new Set(waitlistHead.map((booking) => booking.id));
     const positions = await this.bookings.positionsOf(
-      eventId,
-      activeBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
+      event.id,
+      latestBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
     );
-    return { event, activeBookings, positions, waitlistHead };
+    return { event, latestBookings, ticketHolders, positions, waitlistHead, lapsed };
+  }
+
+  waitlistHead(eventId: string, depth: number): Promise<Booking[]> {
+    return this.bookings.waitlistHead(eventId, depth);
   }
 
   async storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
@@ -128,6 +141,10 @@ export class SqlStore implements BoxofficeStore {
     });
   }
 
+  eventsWithLapsed(now: string, limit: number): Promise<string[]> {
+    return this.read(() => this.bookings.eventsWithLapsed(now, limit));
+  }
+
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {
     return this.read(async () => {
       const page = await this.bookings.list(eventId, filter);
@@ -140,6 +157,20 @@ export class SqlStore implements BoxofficeStore {
 
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
     return this.read(() => this.audit.list(eventId, afterSeq, limit));
+  }
+
+  listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]> {
+    return this.read(async () => {
+      const rows = await this.bookings.listForUser(userId, after, limit);
+      // A user waits on few lists at once: one indexed count each.
+      return Promise.all(
+        rows.map(async ({ booking, event }) => ({
+          booking,
+          event,
+          position: booking.status === 'waitlisted' ? await this.bookings.positionOf(booking.eventId, booking.queueNo) : null,
+        })),
+      );
+    });
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import type { User } from '../domain/user.js';
+import type { User, UserRole } from '../domain/user.js';
 import type { UserStore } from '../services/account-service.js';
 import type { OpenedDatabase } from './dialect.js';
 import { storeError } from './store-error.js';
@@ -20,6 +20,14 @@ export class SqlUserStore implements UserStore {
       if (this.database.dialect.isUniqueViolation(error)) {
         throw new DomainError('USER_EXISTS', `An account for ${user.id} already exists.`);
       }
+      throw storeError(this.database.dialect, error);
+    }
+  }
+
+  async setRole(id: string, role: UserRole): Promise<User | null> {
+    try {
+      return await this.users.setRole(id, role);
+    } catch (error) {
       throw storeError(this.database.dialect, error);
     }
   }

@@ -5,7 +5,7 @@ export interface WaitlistSize {
   waitlistCount: number;
 }
 
-/** The longest waiting lists of events still on sale, for the metrics page. */
+/** The longest waiting lists of events still on sale, and what is held, for the metrics page. */
 export class WaitlistReader {
   constructor(private readonly db: Db) {}
 
@@ -20,5 +20,14 @@ export class WaitlistReader {
       .limit(limit)
       .execute();
     return rows.map((row) => ({ eventId: row.id, waitlistCount: Number(row.waitlist_count) }));
+  }
+
+  /** Tickets held by pending bookings (holds and offers) across every event. */
+  async heldTickets(): Promise<number> {
+    const row = await this.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('held_count'), eb.lit(0)).as('held'))
+      .executeTakeFirstOrThrow();
+    return Number(row.held);
   }
 }

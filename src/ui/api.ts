@@ -4,16 +4,37 @@ import { clearSession, currentSession } from './session.js';
 // server is bundled into the page).
 import type { AuditEntry } from '../domain/audit.js';
 import type { BookingStatus, BookingView as Booking } from '../domain/booking.js';
-import type { EventView as BoxEvent, EventPatch, NewEvent } from '../domain/event.js';
+import type { EventView as BoxEvent, EventPatch, EventSettings, NewEvent, WaitlistMode } from '../domain/event.js';
+import type { Role } from '../domain/user.js';
 
-export type { AuditEntry, Booking, BookingStatus, BoxEvent, EventPatch };
+export type { AuditEntry, Booking, BookingStatus, BoxEvent, EventPatch, EventSettings, Role, WaitlistMode };
 
-export interface TokenGrant {
-  token: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
+/** A booking of mine on My tickets: the booking with the event it belongs to. */
+export type MyBooking = Booking & { event: { id: string; name: string; startsAt: string | null; timeZone: string } };
+
+export interface SessionInfo {
   userId: string;
-  role: 'admin' | 'user';
+  role: Role;
+  /** The name given at sign-up; null for the organizer and for people who gave none. */
+  name: string | null;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  actions: string[] | null;
+  createdAt: string;
+}
+
+export interface Delivery {
+  seq: number;
+  action: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number | null;
+  at: string;
+  nextAttemptAt: string | null;
 }
 
 export interface Problem {
@@ -46,21 +67,22 @@ export class ApiError extends Error {
 export const NETWORK_ERROR = 'NETWORK_ERROR';
 
 /** What the organizer's form sends to create an event: the server makes an id when none is given. */
-export type EventInput = Pick<NewEvent, 'name' | 'totalTickets'> & Partial<Pick<NewEvent, 'id' | 'venue' | 'startsAt'>>;
+export type EventInput = Omit<NewEvent, 'id'> & { id?: string };
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   body?: unknown;
   /** Makes a retried mutation safe: the server answers a repeat with the first answer. */
   idempotencyKey?: string;
-  /** Sign-in sends credentials of its own; a stale token must not go along. */
-  anonymous?: boolean;
+  accept?: string;
 }
 
-async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const session = options.anonymous ? null : currentSession();
-  if (session) headers.authorization = `Bearer ${session.token}`;
+/**
+ * Every call goes to this origin, so the browser sends the HttpOnly session cookie by itself and,
+ * on changes, the Origin header the server checks it against. No token ever passes through here.
+ */
+async function send(path: string, options: CallOptions): Promise<Response> {
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   let response: Response;
@@ -68,18 +90,23 @@ async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
     response = await fetch(`/api/v1${path}`, {
       method: options.method ?? 'GET',
       headers,
+      credentials: 'same-origin',
       body: options.body === undefined ? null : JSON.stringify(options.body),
     });
   } catch {
     throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0, detail: 'The request did not reach the server.', code: NETWORK_ERROR });
   }
-  const text = await response.text().catch(() => '');
-  const parsed = parseJson(text);
-  if (response.ok) return parsed as T;
-  // A token the server no longer accepts is useless for every later call too.
-  if (response.status === 401 && session) clearSession();
+  if (response.ok) return response;
+  const parsed = parseJson(await response.text().catch(() => ''));
+  // A session the server no longer accepts is useless for every later call too.
+  if (response.status === 401 && currentSession()) clearSession();
   const retryAfter = Number(response.headers.get('retry-after'));
   throw new ApiError(isProblem(parsed) ? parsed : unknownProblem(response.status), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+}
+
+async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
+  const response = await send(path, options);
+  return parseJson(await response.text().catch(() => '')) as T;
 }
 
 function parseJson(text: string): unknown {
@@ -108,37 +135,65 @@ export function newIdempotencyKey(): string {
 
 const segment = encodeURIComponent;
 
-export const api = {
-  signUp: (input: { email: string; password: string; name?: string }) =>
-    call<{ user: { id: string } }>('/users', { method: 'POST', body: input, anonymous: true }),
-  signIn: (email: string, password: string) =>
-    call<TokenGrant>('/auth/token', { method: 'POST', body: { email, password }, anonymous: true }),
+function page(limit: number, cursor: string | undefined): string {
+  return `limit=${limit}${cursor ? `&cursor=${segment(cursor)}` : ''}`;
+}
 
-  listEvents: (cursor?: string) =>
-    call<{ events: BoxEvent[]; nextCursor: string | null }>(`/events?limit=50${cursor ? `&cursor=${segment(cursor)}` : ''}`),
+function bookingPath(eventId: string, userId: string): string {
+  return `/events/${segment(eventId)}/bookings/${segment(userId)}`;
+}
+
+export interface CancelAnswer {
+  booking: Booking;
+  promoted: Booking | null;
+}
+
+export const api = {
+  signUp: (input: { email: string; password: string; name?: string }) => call<{ user: { id: string } }>('/users', { method: 'POST', body: input }),
+  signIn: (email: string, password: string) => call<{ session: SessionInfo }>('/auth/session', { method: 'POST', body: { email, password } }),
+  whoAmI: () => call<{ session: SessionInfo | null }>('/auth/session'),
+  signOut: () => call<{ session: null }>('/auth/session', { method: 'DELETE' }),
+
+  listEvents: (cursor?: string, limit = 200) => call<{ events: BoxEvent[]; nextCursor: string | null }>(`/events?${page(limit, cursor)}`),
   getEvent: (eventId: string) => call<BoxEvent>(`/events/${segment(eventId)}`),
   createEvent: (input: EventInput) => call<BoxEvent>('/events', { method: 'POST', body: input }),
-  updateEvent: (eventId: string, patch: EventPatch) =>
-    call<BoxEvent>(`/events/${segment(eventId)}`, { method: 'PATCH', body: patch }),
+  updateEvent: (eventId: string, patch: EventPatch) => call<BoxEvent>(`/events/${segment(eventId)}`, { method: 'PATCH', body: patch }),
 
-  book: (eventId: string, idempotencyKey: string) =>
-    call<{ booking: Booking }>(`/events/${segment(eventId)}/bookings`, { method: 'POST', body: {}, idempotencyKey }),
-  getBooking: (eventId: string, userId: string) =>
-    call<{ booking: Booking }>(`/events/${segment(eventId)}/bookings/${segment(userId)}`),
+  /** Without userId: for the signed-in user; with one: the organizer books on someone's behalf. */
+  book: (eventId: string, input: { quantity?: number; hold?: boolean; userId?: string; userEmail?: string }, idempotencyKey: string) =>
+    call<{ booking: Booking }>(`/events/${segment(eventId)}/bookings`, { method: 'POST', body: input, idempotencyKey }),
+  getBooking: (eventId: string, userId: string) => call<{ booking: Booking }>(bookingPath(eventId, userId)),
   cancel: (eventId: string, userId: string, idempotencyKey: string) =>
-    call<{ booking: Booking; promoted: Booking | null }>(`/events/${segment(eventId)}/bookings/${segment(userId)}`, {
-      method: 'DELETE',
-      idempotencyKey,
-    }),
+    call<CancelAnswer>(bookingPath(eventId, userId), { method: 'DELETE', idempotencyKey }),
+  confirm: (eventId: string, userId: string, idempotencyKey: string) =>
+    call<{ booking: Booking }>(`${bookingPath(eventId, userId)}/confirm`, { method: 'POST', body: {}, idempotencyKey }),
+  reduce: (eventId: string, userId: string, quantity: number, idempotencyKey: string) =>
+    call<CancelAnswer>(bookingPath(eventId, userId), { method: 'PATCH', body: { quantity }, idempotencyKey }),
+  myBookings: (cursor?: string) => call<{ bookings: MyBooking[]; nextCursor: string | null }>(`/me/bookings?${page(50, cursor)}`),
 
-  waitlist: (eventId: string, cursor?: string) =>
-    call<{ bookings: Booking[]; nextCursor: string | null }>(
-      `/events/${segment(eventId)}/bookings?status=waitlisted&limit=50${cursor ? `&cursor=${segment(cursor)}` : ''}`,
-    ),
-  audit: (eventId: string, after: number, limit = 25) =>
+  bookings: (eventId: string, status: BookingStatus | null, cursor?: string) =>
+    call<{ bookings: Booking[]; nextCursor: string | null }>(`/events/${segment(eventId)}/bookings?${status ? `status=${status}&` : ''}${page(50, cursor)}`),
+  attendeeCsv: async (eventId: string) => (await send(`/events/${segment(eventId)}/bookings`, { accept: 'text/csv' })).blob(),
+  audit: (eventId: string, after: number, limit = 200) =>
     call<{ entries: AuditEntry[]; next: number | null }>(`/events/${segment(eventId)}/audit?after=${after}&limit=${limit}`),
+  checkIn: (eventId: string, ticketCode: string, idempotencyKey: string) =>
+    call<{ booking: Booking }>(`/events/${segment(eventId)}/check-ins`, { method: 'POST', body: { ticketCode }, idempotencyKey }),
+
+  setRole: (userId: string, role: 'user' | 'staff') => call<{ user: { id: string; role: Role } }>(`/users/${segment(userId)}`, { method: 'PATCH', body: { role } }),
+  webhooks: () => call<{ webhooks: Webhook[] }>('/webhooks'),
+  createWebhook: (url: string, actions: string[] | undefined) =>
+    call<{ webhook: Webhook; secret: string }>('/webhooks', { method: 'POST', body: actions ? { url, actions } : { url } }),
+  deleteWebhook: (id: string) => call<{ webhook: Webhook }>(`/webhooks/${segment(id)}`, { method: 'DELETE' }),
+  deliveries: (id: string, cursor?: string) =>
+    call<{ deliveries: Delivery[]; nextCursor: string | null }>(`/webhooks/${segment(id)}/deliveries?${page(20, cursor)}`),
+  testWebhook: (id: string) =>
+    call<{ delivered: boolean; statusCode: number | null; error: string | null; durationMs: number }>(`/webhooks/${segment(id)}/test`, { method: 'POST', body: {} }),
 };
 
 export function streamUrl(eventId: string): string {
   return `/api/v1/events/${segment(eventId)}/stream`;
+}
+
+export function calendarUrl(eventId: string): string {
+  return `/api/v1/events/${segment(eventId)}/calendar.ics`;
 }

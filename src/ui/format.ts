@@ -1,14 +1,47 @@
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeZone: 'UTC' });
 const stamp = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 
-/** An event's start as people read it; a bare date stays that date in every time zone. */
-export function formatStart(startsAt: string): string {
-  const date = new Date(DATE_ONLY.test(startsAt) ? `${startsAt}T00:00:00Z` : startsAt);
+export function isDateOnly(startsAt: string): boolean {
+  return DATE_ONLY.test(startsAt);
+}
+
+/** The event's zone, or UTC for an event from before zones were kept. */
+export function zoneOf(event: { timeZone?: string | null }): string {
+  return event.timeZone || 'UTC';
+}
+
+/** The zone's IANA name as people read it: "America/New York". */
+export function zoneName(timeZone: string): string {
+  return timeZone.replace(/_/g, ' ');
+}
+
+/**
+ * An event's start as people read it, in the event's own zone and naming it, whoever looks:
+ * "Friday, May 14, 2027 at 8:00 PM GMT+2 (Europe/Berlin)". A bare date stays that date everywhere.
+ */
+export function formatStart(startsAt: string, timeZone = 'UTC'): string {
+  if (isDateOnly(startsAt)) return dateOnly.format(new Date(`${startsAt}T00:00:00Z`));
+  const date = new Date(startsAt);
   if (Number.isNaN(date.getTime())) return startsAt;
-  return (DATE_ONLY.test(startsAt) ? dateOnly : dateTime).format(date);
+  try {
+    const text = new Intl.DateTimeFormat(undefined, {
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    }).format(date);
+    // "UTC (UTC)" says nothing twice; every other zone is named after its short form.
+    return text.endsWith(timeZone) ? text : `${text} (${zoneName(timeZone)})`;
+  } catch {
+    return formatStart(startsAt, 'UTC');
+  }
 }
 
 export function formatInstant(at: string): string {
@@ -16,18 +49,111 @@ export function formatInstant(at: string): string {
   return Number.isNaN(date.getTime()) ? at : stamp.format(date);
 }
 
+/** "19:02": when something happened today, as the door staff read it. */
+export function formatClock(at: string): string {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? at : clock.format(date);
+}
+
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
 
-/** A datetime-local value as ISO 8601 with this browser's offset, so the organizer's local time is kept. */
-export function localInputToIso(value: string): string | null {
-  const date = new Date(value);
-  if (value === '' || Number.isNaN(date.getTime())) return null;
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0');
-  const minutes = String(Math.abs(offset) % 60).padStart(2, '0');
-  const seconds = value.length === 16 ? ':00' : '';
-  return `${value}${seconds}${sign}${hours}:${minutes}`;
+/** "4:59" or "1:02:03": what is left of a deadline. */
+export function formatCountdown(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  if (hours >= 48) return `${Math.floor(hours / 24)} days ${hours % 24} h`;
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** "15 minutes", "1 day": a TTL as the organizer thinks of it. */
+export function formatDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return plural(seconds / 86_400, 'day');
+  if (seconds % 3_600 === 0) return plural(seconds / 3_600, 'hour');
+  if (seconds % 60 === 0) return plural(seconds / 60, 'minute');
+  return plural(seconds, 'second');
+}
+
+interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallTime(epochMs: number, timeZone: string): WallTime {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(epochMs));
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((candidate) => candidate.type === type)?.value ?? 0);
+  return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour') % 24, minute: part('minute'), second: part('second') };
+}
+
+/** Minutes the zone is ahead of UTC at that instant. */
+function offsetMinutes(epochMs: number, timeZone: string): number {
+  const wall = wallTime(epochMs, timeZone);
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60_000);
+}
+
+function offsetText(minutes: number): string {
+  const sign = minutes >= 0 ? '+' : '-';
+  const hours = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
+  return `${sign}${hours}:${String(Math.abs(minutes) % 60).padStart(2, '0')}`;
+}
+
+/**
+ * A datetime-local value read as wall-clock time in the event's zone (not the browser's), as ISO
+ * 8601 with that zone's offset then: "2027-05-14T20:00" in Europe/Berlin is "2027-05-14T20:00:00+02:00".
+ */
+export function zonedInputToIso(value: string, timeZone: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
+  if (!match) return null;
+  const [, year, month, day, hour, minute, second = '00'] = match;
+  const asUtc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  // Two passes settle the offset across a daylight-saving change.
+  let offset = offsetMinutes(asUtc, timeZone);
+  offset = offsetMinutes(asUtc - offset * 60_000, timeZone);
+  return `${year}-${month}-${day}T${hour}:${minute}:${second}${offsetText(offset)}`;
+}
+
+/** An ISO start as the datetime-local value of the same instant in the event's zone. */
+export function isoToZonedInput(startsAt: string | null, timeZone: string): string {
+  if (!startsAt) return '';
+  if (isDateOnly(startsAt)) return `${startsAt}T00:00`;
+  const epoch = Date.parse(startsAt);
+  if (Number.isNaN(epoch)) return '';
+  const wall = wallTime(epoch, timeZone);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${wall.year}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}`;
+}
+
+/** The zone this browser is in: the sensible first choice for a new event. */
+export function browserZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Every IANA zone this browser knows, for the organizer's zone picker. */
+export function knownZones(): string[] {
+  const supported = (Intl as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+  return supported.includes('UTC') ? supported : ['UTC', ...supported];
+}
+
+/** Whether the event's start has passed: SPEC rule 1 closes its sales then. */
+export function hasStarted(startsAt: string | null, now = Date.now()): boolean {
+  if (!startsAt) return false;
+  const epoch = Date.parse(isDateOnly(startsAt) ? `${startsAt}T00:00:00Z` : startsAt);
+  return !Number.isNaN(epoch) && epoch <= now;
 }

@@ -1,7 +1,19 @@
 import { ApiError, type Booking, NETWORK_ERROR } from './api.js';
+import { formatClock } from './format.js';
 
 /** What the person was doing when the call failed; the same code reads differently in each. */
-export type Situation = 'sign-in' | 'sign-up' | 'load' | 'book' | 'cancel' | 'create-event' | 'update-event';
+export type Situation =
+  | 'sign-in'
+  | 'sign-up'
+  | 'load'
+  | 'book'
+  | 'cancel'
+  | 'confirm'
+  | 'reduce'
+  | 'create-event'
+  | 'update-event'
+  | 'check-in'
+  | 'manage';
 
 const FIELD_SENTENCES: Record<string, string> = {
   email: 'Enter a valid e-mail address, such as name@example.com.',
@@ -13,6 +25,18 @@ const FIELD_SENTENCES: Record<string, string> = {
   venue: 'The venue can be at most 200 characters.',
   startsAt: 'Enter the start as a date and time.',
   salesOpen: 'Sales can only be open or closed.',
+  description: 'The description can be at most 2,000 characters.',
+  timeZone: 'Choose a time zone from the list, such as Europe/Berlin.',
+  quantity: 'Choose a whole number of tickets.',
+  maxPerBooking: 'Tickets per booking must be a whole number from 1 to 100.',
+  waitlistMode: 'Choose how freed tickets reach the waiting list.',
+  offerTtlSeconds: 'An offer must last from 1 second to 30 days.',
+  holdTtlSeconds: 'A hold must last from 1 second to 1 day.',
+  userId: 'Name the person by their e-mail address or user ID.',
+  userEmail: 'Enter a valid e-mail address, such as name@example.com.',
+  ticketCode: 'That is not a ticket code: codes are 20 letters and digits.',
+  url: 'Enter a full web address starting with http:// or https://.',
+  role: 'Choose staff or user.',
 };
 
 function validationSentence(error: ApiError): string {
@@ -22,9 +46,14 @@ function validationSentence(error: ApiError): string {
 }
 
 function bookingSentence(booking: Booking): string {
-  if (booking.status === 'confirmed') return 'your ticket is confirmed';
+  if (booking.status === 'confirmed') return booking.quantity > 1 ? `your ${booking.quantity} tickets are confirmed` : 'your ticket is confirmed';
   if (booking.status === 'waitlisted') return `you're #${booking.position ?? '?'} on the waiting list`;
+  if (booking.status === 'pending') return 'tickets are held for you until you confirm';
   return 'it was cancelled';
+}
+
+function whose(situation: Situation): string {
+  return situation === 'check-in' ? 'This ticket' : 'This booking';
 }
 
 function waitSentence(error: ApiError): string {
@@ -44,13 +73,35 @@ export function describeError(error: unknown, situation: Situation): string {
     case 'EVENT_NOT_FOUND':
       return "This event doesn't exist. The link may be mistyped, or the event was never created.";
     case 'BOOKING_NOT_FOUND':
-      return situation === 'cancel' ? 'There is no booking to cancel: it was already cancelled.' : "You don't have a booking for this event.";
+      return situation === 'cancel' || situation === 'reduce' || situation === 'confirm'
+        ? 'There is no active booking to change: it was already cancelled or has expired.'
+        : "You don't have a booking for this event.";
     case 'ALREADY_BOOKED':
       return error.problem.booking
         ? `You already have a booking for this event: ${bookingSentence(error.problem.booking)}.`
         : 'You already have a booking for this event.';
     case 'SALES_CLOSED':
-      return 'Booking is closed for this event: the organizer is not taking new bookings right now.';
+      return 'Booking is closed for this event: the organizer is not taking new bookings, or the event has started.';
+    case 'QUANTITY_NOT_ALLOWED':
+      return situation === 'reduce'
+        ? 'Choose fewer tickets than you have now: a booking can only be made smaller.'
+        : 'That is more tickets than one booking may hold for this event. Choose fewer.';
+    case 'NOT_PENDING':
+      return 'There is nothing to confirm: this booking is not waiting for a confirmation.';
+    case 'EXPIRED':
+      return 'The time to confirm has run out, so the tickets went back. You can book again.';
+    case 'ALREADY_CHECKED_IN': {
+      const at = error.problem.booking?.checkedInAt;
+      return situation === 'check-in'
+        ? `Already in${at ? ` at ${formatClock(at)}` : ''}.`
+        : `${whose(situation)} has already been used at the door, so it can no longer be changed.`;
+    }
+    case 'TICKET_NOT_VALID':
+      return situation === 'check-in' ? 'Not valid: this booking was cancelled.' : 'This ticket is no longer valid.';
+    case 'TICKET_NOT_FOUND':
+      return 'Unknown ticket: no booking for this event has that code.';
+    case 'WEBHOOK_NOT_FOUND':
+      return 'That webhook no longer exists. Reload the list.';
     case 'CAPACITY_BELOW_BOOKED':
       return "The number of tickets can't go below the tickets already booked. Choose a larger number.";
     case 'EVENT_EXISTS':
@@ -62,9 +113,11 @@ export function describeError(error: unknown, situation: Situation): string {
         ? "That e-mail address and password don't match. Check them and try again."
         : 'You need to sign in again: your session has ended.';
     case 'FORBIDDEN':
-      return situation === 'create-event' || situation === 'update-event'
-        ? 'Only the organizer can manage events. Sign in with the admin account.'
-        : "Your account isn't allowed to do that.";
+      return situation === 'create-event' || situation === 'update-event' || situation === 'manage'
+        ? 'Only the organizer can do that. Sign in with the admin account.'
+        : situation === 'check-in'
+          ? 'Only staff and the organizer can check tickets in.'
+          : "Your account isn't allowed to do that.";
     case 'RATE_LIMITED':
       return `Too many attempts in a short time. ${waitSentence(error)}`;
     case 'PAYLOAD_TOO_LARGE':

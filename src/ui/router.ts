@@ -5,9 +5,21 @@ export type Route =
   | { page: 'event'; eventId: string }
   | { page: 'sign-in'; next: string | null }
   | { page: 'sign-up'; next: string | null }
+  | { page: 'my-tickets' }
+  | { page: 'check-in'; eventId: string | null }
+  | { page: 'admin' }
   | { page: 'not-found' };
 
 const NAVIGATED = 'boxoffice:navigated';
+
+/** Set by a navigation within the page, taken by the next page heading to show: focus moves once, and never on a full load. */
+let focusOwed = false;
+
+export function takeHeadingFocus(): boolean {
+  const owed = focusOwed;
+  focusOwed = false;
+  return owed;
+}
 
 export function routeOf(location: Pick<Location, 'pathname' | 'search'>): Route {
   const path = location.pathname.replace(/\/+$/, '') || '/';
@@ -15,6 +27,9 @@ export function routeOf(location: Pick<Location, 'pathname' | 'search'>): Route 
   if (path === '/') return { page: 'events' };
   if (path === '/sign-in') return { page: 'sign-in', next };
   if (path === '/sign-up') return { page: 'sign-up', next };
+  if (path === '/my-tickets') return { page: 'my-tickets' };
+  if (path === '/check-in') return { page: 'check-in', eventId: new URLSearchParams(location.search).get('event') };
+  if (path === '/admin') return { page: 'admin' };
   const event = /^\/events\/([^/]+)$/.exec(path);
   if (event?.[1]) return { page: 'event', eventId: decodeURIComponent(event[1]) };
   return { page: 'not-found' };
@@ -29,9 +44,14 @@ export function eventPath(eventId: string): string {
   return `/events/${encodeURIComponent(eventId)}`;
 }
 
+export function checkInPath(eventId: string): string {
+  return `/check-in?event=${encodeURIComponent(eventId)}`;
+}
+
 export function navigate(path: string, options: { replace?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
+  focusOwed = true;
   window.dispatchEvent(new Event(NAVIGATED));
   window.scrollTo(0, 0);
 }
@@ -41,10 +61,14 @@ export function useRoute(): Route {
   const [route, setRoute] = useState(() => routeOf(location));
   useEffect(() => {
     const update = () => setRoute(routeOf(location));
-    window.addEventListener('popstate', update);
+    const back = () => {
+      focusOwed = true;
+      update();
+    };
+    window.addEventListener('popstate', back);
     window.addEventListener(NAVIGATED, update);
     return () => {
-      window.removeEventListener('popstate', update);
+      window.removeEventListener('popstate', back);
       window.removeEventListener(NAVIGATED, update);
     };
   }, []);

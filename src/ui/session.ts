@@ -1,54 +1,49 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { TokenGrant } from './api.js';
+import type { SessionInfo } from './api.js';
 
-export interface Session {
-  token: string;
-  userId: string;
-  role: 'admin' | 'user';
-  /** Epoch milliseconds after which the server refuses the token. */
-  expiresAt: number;
-}
+export type Session = SessionInfo;
 
-// sessionStorage: the token survives a reload of this tab but not closing it, and other tabs never see it.
-const STORAGE_KEY = 'boxoffice.session';
+/**
+ * Who is signed in. The proof lives in an HttpOnly cookie the page cannot read; this is only what
+ * the server said about it. `undefined` until the first answer, so no page flashes "signed out".
+ */
+let session: Session | null | undefined;
 const listeners = new Set<() => void>();
-let session: Session | null = load();
+// Other tabs of this site share the cookie; tell them when it changes so they follow at once.
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('boxoffice.session') : null;
 
-function load(): Session | null {
-  try {
-    const stored = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Session | null;
-    return stored && stored.expiresAt > Date.now() ? stored : null;
-  } catch {
-    return null;
-  }
-}
-
-function publish(next: Session | null): void {
+function publish(next: Session | null, broadcast: boolean): void {
   session = next;
-  try {
-    if (next) sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
-    else sessionStorage.removeItem(STORAGE_KEY);
-  } catch {
-    // Storage can be disabled; the session then lasts as long as the page.
-  }
   for (const listener of listeners) listener();
+  if (broadcast) channel?.postMessage(next);
 }
 
-export function currentSession(): Session | null {
-  if (session && session.expiresAt <= Date.now()) publish(null);
+channel?.addEventListener('message', (message: MessageEvent<Session | null>) => publish(message.data, false));
+
+export function currentSession(): Session | null | undefined {
   return session;
 }
 
-export function startSession(grant: TokenGrant): void {
-  publish({ token: grant.token, userId: grant.userId, role: grant.role, expiresAt: Date.now() + grant.expiresIn * 1000 });
+export function startSession(next: Session): void {
+  publish(next, true);
 }
 
+/** Forgets the session on this side, e.g. after the server refused it. */
 export function clearSession(): void {
-  if (session) publish(null);
+  if (session) publish(null, true);
 }
 
-/** The signed-in user (or null), re-rendering the component on sign-in and sign-out. */
-export function useSession(): Session | null {
+/** Asks the server once who the cookie belongs to; a server out of reach means signed out for now. */
+export async function loadSession(whoAmI: () => Promise<{ session: Session | null }>): Promise<void> {
+  try {
+    publish((await whoAmI()).session, false);
+  } catch {
+    publish(null, false);
+  }
+}
+
+/** The signed-in user, null, or undefined while unknown; re-renders on sign-in and sign-out. */
+export function useSession(): Session | null | undefined {
   const [value, setValue] = useState(currentSession);
   useEffect(() => {
     const update = () => setValue(currentSession());

@@ -1,361 +1,541 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, RequestedBy } from '../../src/domain/audit.js';
-import type { Booking, BookingStatus, BookingView } from '../../src/domain/booking.js';
+import type { AuditAction, AuditEntry, RequestedBy } from '../../src/domain/audit.js';
+import { type Booking, type BookingStatus, type BookingView, isActive } from '../../src/domain/booking.js';
 import {
   type CommandOutcome,
   type Decision,
   type EventCommand,
   type EventState,
+  WaitlistNotLoaded,
   decide,
-  waitlistHeadNeeded,
+  stateNeeds,
+  waitlistDepthGuess,
 } from '../../src/domain/decide.js';
-import type { EventPatch, EventRecord } from '../../src/domain/event.js';
+import { type EventPatch, type EventRecord, availableTickets } from '../../src/domain/event.js';
 import { openEvent } from '../../src/domain/open-event.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: null };
+const START = Date.UTC(2030, 0, 1);
+const HOLD_TTL = 10;
+const OFFER_TTL = 20;
 
 let bookingSequence = 0;
-const nextBookingId = (): string => `b${++bookingSequence}`;
+const nextBookingId = (): string => `b${String(++bookingSequence).padStart(6, '0')}`;
 
-const book = (userId: string): EventCommand => ({ kind: 'book', userId, bookingId: nextBookingId(), by: BY });
+const book = (userId: string, quantity = 1, hold = false): EventCommand => ({
+  kind: 'book',
+  userId,
+  bookingId: nextBookingId(),
+  quantity,
+  hold,
+  by: BY,
+});
 const cancel = (userId: string): EventCommand => ({ kind: 'cancel', userId, by: BY });
+const confirm = (userId: string): EventCommand => ({ kind: 'confirm', userId, by: BY });
+const reduce = (userId: string, quantity: number): EventCommand => ({ kind: 'reduce', userId, quantity, by: BY });
+const checkIn = (ticketCode: string): EventCommand => ({ kind: 'checkIn', ticketCode, by: BY });
 const update = (patch: EventPatch): EventCommand => ({ kind: 'update', patch, by: BY });
 
-const isActive = (booking: Booking): boolean => booking.status !== 'cancelled';
-
-/** A test double of the database: one event row, its bookings and its audit log. */
+/** A test double of the database: one event row, its bookings and its audit log, loaded as the store loads them. */
 class SimulatedStore {
   event: EventRecord;
   readonly bookings = new Map<string, Booking>();
   readonly audit: AuditEntry[] = [];
-  private clock = 0;
+  private codes = 0;
 
-  constructor(totalTickets: number) {
-    const input = { id: 'ev1', name: 'Concert', venue: null, startsAt: null, totalTickets };
-    const opened = openEvent(input, BY, this.tick());
+  constructor(totalTickets: number, maxPerBooking: number) {
+    const input = { id: 'ev1', name: 'Concert', totalTickets, maxPerBooking, holdTtlSeconds: HOLD_TTL, offerTtlSeconds: OFFER_TTL };
+    const opened = openEvent(input, BY, new Date(START).toISOString());
     this.event = opened.event;
     this.audit.push({ ...opened.audit, seq: 1 });
-  }
-
-  private tick(): string {
-    this.clock += 1;
-    return new Date(Date.UTC(2025, 0, 1) + this.clock * 1000).toISOString();
   }
 
   waitlist(): Booking[] {
     return [...this.bookings.values()].filter((b) => b.status === 'waitlisted').sort((a, b) => a.queueNo - b.queueNo);
   }
 
-  load(commands: readonly EventCommand[]): EventState {
-    const named = new Set(commands.flatMap((c) => (c.kind === 'update' ? [] : [c.userId])));
-    const activeBookings = [...this.bookings.values()].filter((b) => named.has(b.userId) && isActive(b));
-    const waitlist = this.waitlist();
-    const waitlistHead = waitlist.slice(0, waitlistHeadNeeded(commands, this.event.waitlistCount));
-    const positions = new Map<string, number>();
-    for (const booking of activeBookings) {
-      if (booking.status !== 'waitlisted' || waitlistHead.some((b) => b.id === booking.id)) continue;
-      positions.set(booking.id, 1 + waitlist.filter((b) => b.queueNo < booking.queueNo).length);
-    }
-    return {
-      event: structuredClone(this.event),
-      activeBookings: structuredClone(activeBookings),
-      positions,
-      waitlistHead: structuredClone(waitlistHead),
-    };
+  latestOf(userId: string): Booking | undefined {
+    return [...this.bookings.values()].filter((b) => b.userId === userId).sort((a, b) => b.queueNo - a.queueNo)[0];
   }
 
-  run(commands: readonly EventCommand[]): Decision {
-    const decision = decide(this.load(commands), commands, this.tick());
+  load(commands: readonly EventCommand[], now: number): EventState {
+    const { userIds, ticketCodes } = stateNeeds(commands);
+    const latestBookings = userIds.flatMap((userId) => this.latestOf(userId) ?? []);
+    const ticketHolders = [...this.bookings.values()].filter((b) => b.ticketCode !== null && ticketCodes.includes(b.ticketCode));
+    const lapsed = [...this.bookings.values()]
+      .filter((b) => b.status === 'pending' && b.expiresAt !== null && Date.parse(b.expiresAt) <= now)
+      .sort((a, b) => a.queueNo - b.queueNo);
+    const waitlist = this.waitlist();
+    const waitlistHead = waitlist.slice(0, waitlistDepthGuess(commands, this.event, lapsed.length));
+    const positions = new Map<string, number>();
+    for (const booking of latestBookings) {
+      if (booking.status !== 'waitlisted' || waitlistHead.includes(booking)) continue;
+      positions.set(booking.id, 1 + waitlist.filter((b) => b.queueNo < booking.queueNo).length);
+    }
+    return structuredClone({ event: this.event, latestBookings, ticketHolders, positions, waitlistHead, lapsed });
+  }
+
+  /** One transaction: load, decide (deeper when promotions need it, as the service does), apply. */
+  run(commands: readonly EventCommand[], now: number): Decision {
+    let state = this.load(commands, now);
+    let decision: Decision;
+    for (;;) {
+      try {
+        decision = decide(state, commands, { now, newTicketCode: () => `CODE-${++this.codes}` });
+        break;
+      } catch (error) {
+        if (!(error instanceof WaitlistNotLoaded)) throw error;
+        state = { ...state, waitlistHead: structuredClone(this.waitlist().slice(0, error.depth)) };
+      }
+    }
     const { changes } = decision;
     for (const booking of changes.created) {
       expect(this.bookings.has(booking.id), `created booking ${booking.id} already exists`).toBe(false);
-      this.bookings.set(booking.id, { ...booking });
+      this.bookings.set(booking.id, structuredClone(booking));
     }
     for (const booking of changes.updated) {
       expect(this.bookings.has(booking.id), `updated booking ${booking.id} does not exist`).toBe(true);
-      this.bookings.set(booking.id, { ...booking });
+      this.bookings.set(booking.id, structuredClone(booking));
     }
-    if (changes.event) this.event = { ...changes.event };
-    for (const draft of changes.audit) this.audit.push({ ...draft, seq: this.audit.length + 1 });
+    if (changes.event) this.event = structuredClone(changes.event);
+    for (const draft of changes.audit) this.audit.push({ ...structuredClone(draft), seq: this.audit.length + 1 });
     return decision;
   }
 }
 
-type ErrorCode = 'ALREADY_BOOKED' | 'SALES_CLOSED' | 'BOOKING_NOT_FOUND' | 'CAPACITY_BELOW_BOOKED';
-
 type Expected =
-  | { ok: true; kind: 'book'; bookingId: string }
-  | { ok: true; kind: 'cancel'; bookingId: string; promotedId: string | null }
-  | { ok: true; kind: 'update' }
-  | { ok: false; code: ErrorCode; existingId: string | null };
+  | { ok: true; kind: 'book' | 'confirm' | 'checkIn'; bookingId: string }
+  | { ok: true; kind: 'cancel' | 'reduce'; bookingId: string; promotedIds: string[] }
+  | { ok: true; kind: 'update' | 'expire' }
+  | { ok: false; code: string; existingId: string | null };
 
-/** The rules of SPEC §1, one command at a time, with the waiting list as a plain FIFO array. */
+interface ModelBooking {
+  id: string;
+  userId: string;
+  quantity: number;
+  hold: boolean;
+  status: BookingStatus;
+  expiresAt: number | null;
+  hasCode: boolean;
+  checkedIn: boolean;
+}
+
+/** The rules of SPEC §1, one command at a time, with the waiting list as a plain array. */
 class ReferenceModel {
   totalTickets: number;
+  maxPerBooking: number;
   salesOpen = true;
-  readonly status = new Map<string, BookingStatus>();
-  readonly owner = new Map<string, string>();
-  readonly activeOf = new Map<string, string>();
+  waitlistMode: 'auto' | 'offer' = 'auto';
+  readonly bookings = new Map<string, ModelBooking>();
+  readonly latest = new Map<string, string>();
   readonly waitlist: string[] = [];
+  /** Bookings taken off the list by promotion or offer, in order. */
   readonly promotions: string[] = [];
 
-  constructor(totalTickets: number) {
+  constructor(totalTickets: number, maxPerBooking: number) {
     this.totalTickets = totalTickets;
+    this.maxPerBooking = maxPerBooking;
   }
 
-  get bookedCount(): number {
-    return [...this.status.values()].filter((s) => s === 'confirmed').length;
+  tickets(status: BookingStatus): number {
+    return [...this.bookings.values()].filter((b) => b.status === status).reduce((sum, b) => sum + b.quantity, 0);
+  }
+
+  get available(): number {
+    return this.totalTickets - this.tickets('confirmed') - this.tickets('pending');
   }
 
   position(bookingId: string): number | null {
-    return this.status.get(bookingId) === 'waitlisted' ? this.waitlist.indexOf(bookingId) + 1 : null;
+    return this.bookings.get(bookingId)?.status === 'waitlisted' ? this.waitlist.indexOf(bookingId) + 1 : null;
   }
 
-  apply(command: EventCommand): Expected {
+  /** Lapses what is due, in acceptance order, then hands the tickets down the list. */
+  lapse(now: number): void {
+    let lapsedAny = false;
+    for (const booking of this.bookings.values()) {
+      if (booking.status === 'pending' && booking.expiresAt !== null && booking.expiresAt <= now) {
+        booking.status = 'expired';
+        booking.expiresAt = null;
+        lapsedAny = true;
+      }
+    }
+    if (lapsedAny) this.promote(now);
+  }
+
+  apply(command: EventCommand, now: number): Expected {
+    const refuse = (code: string, existingId: string | null = null): Expected => ({ ok: false, code, existingId });
+    const activeOf = (userId: string): ModelBooking | undefined => {
+      const booking = this.bookings.get(this.latest.get(userId) ?? '');
+      return booking && ['confirmed', 'pending', 'waitlisted'].includes(booking.status) ? booking : undefined;
+    };
     switch (command.kind) {
       case 'book': {
-        const existing = this.activeOf.get(command.userId);
-        if (existing !== undefined) return { ok: false, code: 'ALREADY_BOOKED', existingId: existing };
-        if (!this.salesOpen) return { ok: false, code: 'SALES_CLOSED', existingId: null };
-        const id = command.bookingId;
-        this.owner.set(id, command.userId);
-        this.activeOf.set(command.userId, id);
-        if (this.bookedCount < this.totalTickets) {
-          this.status.set(id, 'confirmed');
-        } else {
-          this.status.set(id, 'waitlisted');
-          this.waitlist.push(id);
-        }
-        return { ok: true, kind: 'book', bookingId: id };
+        const active = activeOf(command.userId);
+        if (active) return refuse('ALREADY_BOOKED', active.id);
+        if (command.quantity > Math.min(this.maxPerBooking, this.totalTickets)) return refuse('QUANTITY_NOT_ALLOWED');
+        if (!this.salesOpen) return refuse('SALES_CLOSED');
+        const booking: ModelBooking = {
+          id: command.bookingId,
+          userId: command.userId,
+          quantity: command.quantity,
+          hold: command.hold,
+          status: 'waitlisted',
+          expiresAt: null,
+          hasCode: false,
+          checkedIn: false,
+        };
+        this.bookings.set(booking.id, booking);
+        this.latest.set(command.userId, booking.id);
+        if (this.waitlist.length > 0 || this.available < command.quantity) this.waitlist.push(booking.id);
+        else if (command.hold) this.holdFor(booking, now, HOLD_TTL);
+        else this.confirmTickets(booking);
+        return { ok: true, kind: 'book', bookingId: booking.id };
       }
       case 'cancel': {
-        const id = this.activeOf.get(command.userId);
-        if (id === undefined) return { ok: false, code: 'BOOKING_NOT_FOUND', existingId: null };
-        const wasConfirmed = this.status.get(id) === 'confirmed';
-        this.status.set(id, 'cancelled');
-        this.activeOf.delete(command.userId);
-        const place = this.waitlist.indexOf(id);
-        if (place >= 0) this.waitlist.splice(place, 1);
-        const promotedId = wasConfirmed ? this.promoteHead() : null;
-        return { ok: true, kind: 'cancel', bookingId: id, promotedId };
+        const booking = activeOf(command.userId);
+        if (!booking) return refuse('BOOKING_NOT_FOUND');
+        if (booking.checkedIn) return refuse('ALREADY_CHECKED_IN', booking.id);
+        this.leaveWaitlist(booking.id);
+        booking.status = 'cancelled';
+        booking.expiresAt = null;
+        return { ok: true, kind: 'cancel', bookingId: booking.id, promotedIds: this.promote(now) };
+      }
+      case 'confirm': {
+        const booking = this.bookings.get(this.latest.get(command.userId) ?? '');
+        if (!booking) return refuse('BOOKING_NOT_FOUND');
+        if (booking.status === 'expired') return refuse('EXPIRED', booking.id);
+        if (booking.status !== 'pending') return refuse('NOT_PENDING', booking.id);
+        booking.expiresAt = null;
+        this.confirmTickets(booking);
+        return { ok: true, kind: 'confirm', bookingId: booking.id };
+      }
+      case 'reduce': {
+        const booking = activeOf(command.userId);
+        if (!booking) return refuse('BOOKING_NOT_FOUND');
+        if (booking.checkedIn) return refuse('ALREADY_CHECKED_IN', booking.id);
+        if (command.quantity >= booking.quantity) return refuse('QUANTITY_NOT_ALLOWED', booking.id);
+        booking.quantity = command.quantity;
+        return { ok: true, kind: 'reduce', bookingId: booking.id, promotedIds: this.promote(now) };
+      }
+      case 'checkIn': {
+        const booking = this.bookings.get(command.ticketCode.replace('CODE-OF-', ''));
+        if (!booking?.hasCode) return refuse('TICKET_NOT_FOUND');
+        if (booking.checkedIn) return refuse('ALREADY_CHECKED_IN', booking.id);
+        if (booking.status !== 'confirmed') return refuse('TICKET_NOT_VALID', booking.id);
+        booking.checkedIn = true;
+        return { ok: true, kind: 'checkIn', bookingId: booking.id };
       }
       case 'update': {
-        const { totalTickets, salesOpen } = command.patch;
-        if (totalTickets !== undefined && totalTickets < this.bookedCount) {
-          return { ok: false, code: 'CAPACITY_BELOW_BOOKED', existingId: null };
+        const { totalTickets, salesOpen, waitlistMode } = command.patch;
+        if (totalTickets !== undefined && totalTickets < this.tickets('confirmed') + this.tickets('pending')) {
+          return refuse('CAPACITY_BELOW_BOOKED');
         }
-        if (totalTickets !== undefined) this.totalTickets = totalTickets;
-        if (salesOpen !== undefined) this.salesOpen = salesOpen;
-        while (this.bookedCount < this.totalTickets && this.waitlist.length > 0) this.promoteHead();
+        this.totalTickets = totalTickets ?? this.totalTickets;
+        this.salesOpen = salesOpen ?? this.salesOpen;
+        this.waitlistMode = waitlistMode ?? this.waitlistMode;
+        this.promote(now);
         return { ok: true, kind: 'update' };
       }
+      case 'expire':
+        return { ok: true, kind: 'expire' };
     }
   }
 
-  private promoteHead(): string | null {
-    const head = this.waitlist.shift();
-    if (head === undefined) return null;
-    this.status.set(head, 'confirmed');
-    this.promotions.push(head);
-    return head;
+  private promote(now: number): string[] {
+    const promoted: string[] = [];
+    for (;;) {
+      const head = this.bookings.get(this.waitlist[0] ?? '');
+      if (!head || head.quantity > this.available) return promoted;
+      this.waitlist.shift();
+      if (this.waitlistMode === 'offer') this.holdFor(head, now, OFFER_TTL);
+      else if (head.hold) this.holdFor(head, now, HOLD_TTL);
+      else this.confirmTickets(head);
+      this.promotions.push(head.id);
+      promoted.push(head.id);
+    }
+  }
+
+  private leaveWaitlist(bookingId: string): void {
+    const place = this.waitlist.indexOf(bookingId);
+    if (place >= 0) this.waitlist.splice(place, 1);
+  }
+
+  private holdFor(booking: ModelBooking, now: number, ttlSeconds: number): void {
+    booking.status = 'pending';
+    booking.expiresAt = now + ttlSeconds * 1000;
+  }
+
+  private confirmTickets(booking: ModelBooking): void {
+    booking.status = 'confirmed';
+    booking.hasCode = true;
+  }
+
+  view(bookingId: string) {
+    const booking = this.bookings.get(bookingId);
+    if (!booking) throw new Error(`the model has no booking ${bookingId}`);
+    return {
+      id: booking.id,
+      userId: booking.userId,
+      quantity: booking.quantity,
+      status: booking.status,
+      position: this.position(booking.id),
+      expiresAt: booking.expiresAt === null ? null : new Date(booking.expiresAt).toISOString(),
+      hasCode: booking.hasCode,
+      checkedIn: booking.checkedIn,
+    };
   }
 }
 
-function expectView(view: BookingView | undefined, model: ReferenceModel, bookingId: string): void {
-  expect(view && { id: view.id, userId: view.userId, status: view.status, position: view.position }).toEqual({
-    id: bookingId,
-    userId: model.owner.get(bookingId),
-    status: model.status.get(bookingId),
-    position: model.position(bookingId),
-  });
+function viewFacts(view: BookingView | undefined) {
+  return (
+    view && {
+      id: view.id,
+      userId: view.userId,
+      quantity: view.quantity,
+      status: view.status,
+      position: view.position,
+      expiresAt: view.expiresAt,
+      hasCode: view.ticketCode !== null,
+      checkedIn: view.checkedInAt !== null,
+    }
+  );
 }
 
-function expectOutcomesMatch(outcomes: CommandOutcome[], expected: Expected[], model: ReferenceModel): void {
-  expect(outcomes).toHaveLength(expected.length);
-  outcomes.forEach((outcome, index) => {
-    const want = expected[index]!;
-    if (!want.ok) {
-      expect(outcome.ok ? `ok ${outcome.kind}` : outcome.error.code).toBe(want.code);
-      if (outcome.ok) return;
-      const extended = outcome.error.details.extensions?.['booking'] as BookingView | undefined;
-      if (want.existingId === null) expect(extended).toBeUndefined();
-      else expectView(extended, model, want.existingId);
-      return;
-    }
-    expect(outcome.ok ? outcome.kind : `error ${outcome.error.code}`).toBe(want.kind);
-    if (!outcome.ok) return;
-    if (outcome.kind === 'book' && want.kind === 'book') expectView(outcome.booking, model, want.bookingId);
-    if (outcome.kind === 'cancel' && want.kind === 'cancel') {
-      expectView(outcome.booking, model, want.bookingId);
-      expect(outcome.promoted?.userId ?? null).toBe(want.promotedId === null ? null : model.owner.get(want.promotedId));
-      if (want.promotedId !== null) expectView(outcome.promoted ?? undefined, model, want.promotedId);
-    }
-  });
+/** What the model says each command answers, compared when the command ran (rule 10), not after the batch. */
+function expectOutcome(outcome: CommandOutcome | undefined, want: Expected, model: ReferenceModel): void {
+  if (!outcome) throw new Error('a command got no outcome');
+  if (!want.ok) {
+    expect(outcome.ok ? `ok ${outcome.kind}` : outcome.error.code).toBe(want.code);
+    if (outcome.ok) return;
+    const carried = outcome.error.details.extensions?.['booking'] as BookingView | undefined;
+    expect(viewFacts(carried)).toEqual(want.existingId === null ? undefined : model.view(want.existingId));
+    return;
+  }
+  expect(outcome.ok ? outcome.kind : `error ${outcome.error.code}: ${outcome.error.message}`).toBe(want.kind);
+  if (!outcome.ok || !('bookingId' in want) || !('booking' in outcome)) return;
+  expect(viewFacts(outcome.booking)).toEqual(model.view(want.bookingId));
+  if ((outcome.kind === 'cancel' || outcome.kind === 'reduce') && (want.kind === 'cancel' || want.kind === 'reduce')) {
+    expect(outcome.promoted.map(viewFacts)).toEqual(want.promotedIds.map((id) => model.view(id)));
+  }
 }
 
 function expectStoreMatchesModel(store: SimulatedStore, model: ReferenceModel): void {
-  const { event } = store;
   expect({
-    totalTickets: event.totalTickets,
-    salesOpen: event.salesOpen,
-    bookedCount: event.bookedCount,
-    waitlistCount: event.waitlistCount,
+    totalTickets: store.event.totalTickets,
+    salesOpen: store.event.salesOpen,
+    waitlistMode: store.event.waitlistMode,
+    bookedCount: store.event.bookedCount,
+    heldCount: store.event.heldCount,
+    waitlistCount: store.event.waitlistCount,
+    waitlistTickets: store.event.waitlistTickets,
   }).toEqual({
     totalTickets: model.totalTickets,
     salesOpen: model.salesOpen,
-    bookedCount: model.bookedCount,
+    waitlistMode: model.waitlistMode,
+    bookedCount: model.tickets('confirmed'),
+    heldCount: model.tickets('pending'),
     waitlistCount: model.waitlist.length,
+    waitlistTickets: model.tickets('waitlisted'),
   });
-  expect(new Map([...store.bookings.values()].map((b) => [b.id, b.status]))).toEqual(model.status);
-  expect(store.waitlist().map((b) => b.id)).toEqual(model.waitlist);
-  const promotedInAudit = store.audit.filter((e) => e.action === 'booking.promoted').map((e) => e.bookingId);
+  const stored = new Map([...store.bookings.values()].map((b) => [b.id, viewFacts(toPlacedView(store, b))]));
+  expect(stored).toEqual(new Map([...model.bookings.keys()].map((id) => [id, model.view(id)])));
+  const promotedInAudit = store.audit
+    .filter((e) => e.action === 'booking.promoted' || e.action === 'booking.offered')
+    .map((e) => e.bookingId);
   expect(promotedInAudit).toEqual(model.promotions);
 }
 
-function expectInvariants(store: SimulatedStore): void {
-  const { event } = store;
-  const bookings = [...store.bookings.values()];
-  const available = event.totalTickets - event.bookedCount;
-  expect(event.bookedCount + available).toBe(event.totalTickets);
-  expect(event.bookedCount).toBeLessThanOrEqual(event.totalTickets);
-  expect(available).toBeGreaterThanOrEqual(0);
-  expect(event.bookedCount).toBe(bookings.filter((b) => b.status === 'confirmed').length);
-  expect(event.waitlistCount).toBe(bookings.filter((b) => b.status === 'waitlisted').length);
-  if (event.waitlistCount > 0) expect(available).toBe(0);
-  const activeUsers = bookings.filter(isActive).map((b) => b.userId);
-  expect(new Set(activeUsers).size).toBe(activeUsers.length);
-  const queueNos = bookings.map((b) => b.queueNo);
-  queueNos.forEach((queueNo, index) => {
-    if (index > 0) expect(queueNo).toBeGreaterThan(queueNos[index - 1]!);
-  });
-  expect(event.lastQueueNo).toBe(queueNos.at(-1) ?? 0);
+function toPlacedView(store: SimulatedStore, booking: Booking): BookingView {
+  const position = booking.status === 'waitlisted' ? store.waitlist().indexOf(booking) + 1 : null;
+  return {
+    ...booking,
+    position,
+    expiresAt: booking.status === 'pending' ? booking.expiresAt : null,
+  } as BookingView;
 }
 
-/** Rebuilds the event and every booking from the audit log alone, checking FIFO promotion on the way. */
-function expectAuditReplayReproduces(store: SimulatedStore): void {
-  let totalTickets: number | null = null;
-  let salesOpen: boolean | null = null;
-  const status = new Map<string, BookingStatus>();
-  const queueNoOf = (bookingId: string): number => {
-    const booking = store.bookings.get(bookingId);
-    if (!booking) throw new Error(`audit names unknown booking ${bookingId}`);
-    return booking.queueNo;
-  };
-  store.audit.forEach((entry, index) => expect(entry.seq).toBe(index + 1));
-  for (const entry of store.audit) {
-    if (entry.action === 'event.created' || entry.action === 'event.updated') {
-      const data = entry.data ?? {};
-      if (typeof data['totalTickets'] === 'number') totalTickets = data['totalTickets'];
-      if (typeof data['salesOpen'] === 'boolean') salesOpen = data['salesOpen'];
-      continue;
-    }
-    const id = entry.bookingId;
-    if (id === null) throw new Error(`${entry.action} entry ${entry.seq} names no booking`);
-    switch (entry.action) {
-      case 'booking.confirmed':
-      case 'booking.waitlisted':
-        expect(status.has(id)).toBe(false);
-        status.set(id, entry.action === 'booking.confirmed' ? 'confirmed' : 'waitlisted');
-        break;
-      case 'booking.promoted': {
-        const waiting = [...status].filter(([, s]) => s === 'waitlisted').map(([b]) => queueNoOf(b));
-        expect(status.get(id)).toBe('waitlisted');
-        expect(queueNoOf(id)).toBe(Math.min(...waiting));
-        status.set(id, 'confirmed');
-        break;
-      }
-      case 'booking.cancelled':
-        expect(status.get(id)).toMatch(/^(confirmed|waitlisted)$/);
-        status.set(id, 'cancelled');
-        break;
-    }
+/** I1–I3, I7 and I8 on the stored rows, at the instant of the batch. */
+function expectInvariants(store: SimulatedStore, now: number): void {
+  const { event } = store;
+  const bookings = [...store.bookings.values()];
+  const sum = (status: BookingStatus) => bookings.filter((b) => b.status === status).reduce((s, b) => s + b.quantity, 0);
+  expect(event.bookedCount).toBe(sum('confirmed'));
+  expect(event.heldCount).toBe(sum('pending'));
+  expect(event.waitlistTickets).toBe(sum('waitlisted'));
+  expect(event.waitlistCount).toBe(bookings.filter((b) => b.status === 'waitlisted').length);
+  const available = availableTickets(event);
+  expect(available).toBeGreaterThanOrEqual(0);
+  const head = store.waitlist()[0];
+  if (head) expect(available).toBeLessThan(head.quantity);
+  const activeUsers = bookings.filter(isActive).map((b) => b.userId);
+  expect(new Set(activeUsers).size).toBe(activeUsers.length);
+  for (const booking of bookings) {
+    if (booking.status === 'pending') expect(Date.parse(booking.expiresAt ?? '')).toBeGreaterThan(now);
+    else expect(booking.expiresAt).toBeNull();
+    expect(booking.ticketCode !== null).toBe(booking.confirmedAt !== null);
+    if (booking.checkedInAt !== null) expect(booking.status).toBe('confirmed');
   }
-  const statuses = [...status.values()];
-  expect({
-    totalTickets,
-    salesOpen,
-    bookedCount: statuses.filter((s) => s === 'confirmed').length,
-    waitlistCount: statuses.filter((s) => s === 'waitlisted').length,
-  }).toEqual({
-    totalTickets: store.event.totalTickets,
-    salesOpen: store.event.salesOpen,
-    bookedCount: store.event.bookedCount,
-    waitlistCount: store.event.waitlistCount,
-  });
-  expect(status).toEqual(new Map([...store.bookings.values()].map((b) => [b.id, b.status])));
+  const codes = bookings.flatMap((b) => b.ticketCode ?? []);
+  expect(new Set(codes).size).toBe(codes.length);
+  expect(event.checkedInCount).toBe(bookings.filter((b) => b.checkedInAt !== null).reduce((s, b) => s + b.quantity, 0));
+}
+
+const STATUS_AFTER: Partial<Record<AuditAction, BookingStatus>> = {
+  'booking.confirmed': 'confirmed',
+  'booking.held': 'pending',
+  'booking.waitlisted': 'waitlisted',
+  'booking.promoted': 'confirmed',
+  'booking.offered': 'pending',
+  'booking.cancelled': 'cancelled',
+  'booking.expired': 'expired',
+  'booking.checked_in': 'confirmed',
+};
+
+/** Every entry's snapshot shows its booking as the action left it, with the quantity the entry names (I6). */
+function expectAuditSnapshots(store: SimulatedStore): void {
+  store.audit.forEach((entry, index) => expect(entry.seq).toBe(index + 1));
+  const lastState = new Map<string, { status: BookingStatus; quantity: number }>();
+  for (const entry of store.audit) {
+    expect(entry.event?.id).toBe('ev1');
+    if (!entry.action.startsWith('booking.')) continue;
+    const snapshot = entry.booking;
+    expect(snapshot?.id).toBe(entry.bookingId);
+    expect(snapshot?.quantity).toBe(entry.quantity);
+    const status = STATUS_AFTER[entry.action];
+    if (status) expect(snapshot?.status).toBe(status);
+    if (snapshot) lastState.set(snapshot.id, { status: snapshot.status, quantity: snapshot.quantity });
+  }
+  const stored = new Map([...store.bookings.values()].map((b) => [b.id, { status: b.status, quantity: b.quantity }]));
+  expect(lastState).toEqual(stored);
 }
 
 type Step =
-  | { kind: 'book'; user: number }
-  | { kind: 'cancel'; user: number }
+  | { kind: 'book'; user: number; quantity: number; hold: boolean }
+  | { kind: 'cancel' | 'confirm' | 'checkIn'; user: number }
+  | { kind: 'reduce'; user: number; quantity: number }
   | { kind: 'capacity'; totalTickets: number }
-  | { kind: 'sales'; open: boolean };
+  | { kind: 'sales'; open: boolean }
+  | { kind: 'mode'; mode: 'auto' | 'offer' }
+  | { kind: 'expire' };
 
 const stepArb = (users: number): fc.Arbitrary<Step> => {
   const user = fc.integer({ min: 1, max: users });
+  const quantity = fc.integer({ min: 1, max: 4 });
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('book' as const), user }) },
+    { weight: 8, arbitrary: fc.record({ kind: fc.constant('book' as const), user, quantity, hold: fc.boolean() }) },
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('cancel' as const), user }) },
-    {
-      weight: 1,
-      arbitrary: fc.record({ kind: fc.constant('capacity' as const), totalTickets: fc.integer({ min: 1, max: 10 }) }),
-    },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('confirm' as const), user }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('reduce' as const), user, quantity }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('checkIn' as const), user }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('capacity' as const), totalTickets: fc.integer({ min: 1, max: 12 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('sales' as const), open: fc.boolean() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('mode' as const), mode: fc.constantFrom('auto' as const, 'offer' as const) }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'expire' as const }) },
   );
 };
 
 const scenarioArb = fc
-  .record({ users: fc.integer({ min: 1, max: 12 }), capacity: fc.integer({ min: 1, max: 6 }) })
-  .chain(({ users, capacity }) =>
+  .record({ users: fc.integer({ min: 1, max: 10 }), capacity: fc.integer({ min: 1, max: 8 }), max: fc.integer({ min: 1, max: 4 }) })
+  .chain(({ users, capacity, max }) =>
     fc.record({
       capacity: fc.constant(capacity),
-      batches: fc.array(fc.array(stepArb(users), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 15 }),
+      maxPerBooking: fc.constant(max),
+      batches: fc.array(
+        fc.record({
+          /** Seconds that pass before the batch runs. */
+          wait: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 25 })),
+          steps: fc.array(stepArb(users), { minLength: 1, maxLength: 6 }),
+        }),
+        { minLength: 1, maxLength: 12 },
+      ),
     }),
   );
 
-function toCommand(step: Step): EventCommand {
+/** Check-ins name a code the store handed out (or a made-up one); the model reads the booking from it. */
+function toCommand(step: Step, store: SimulatedStore): EventCommand {
   switch (step.kind) {
     case 'book':
-      return book(`u${step.user}`);
+      return book(`u${step.user}`, step.quantity, step.hold);
     case 'cancel':
       return cancel(`u${step.user}`);
+    case 'confirm':
+      return confirm(`u${step.user}`);
+    case 'reduce':
+      return reduce(`u${step.user}`, step.quantity);
+    case 'checkIn':
+      return checkIn(store.latestOf(`u${step.user}`)?.ticketCode ?? 'CODE-NONE');
     case 'capacity':
       return update({ totalTickets: step.totalTickets });
     case 'sales':
       return update({ salesOpen: step.open });
+    case 'mode':
+      return update({ waitlistMode: step.mode });
+    case 'expire':
+      return { kind: 'expire' };
   }
 }
 
-describe('decide — against a FIFO reference model', () => {
-  it('batched commands behave as if each ran alone in turn and keep every invariant', () => {
+/** The model finds a ticket by the booking the store gave that code to. */
+function forModel(command: EventCommand, store: SimulatedStore): EventCommand {
+  if (command.kind !== 'checkIn') return command;
+  const owner = [...store.bookings.values()].find((b) => b.ticketCode === command.ticketCode);
+  return { ...command, ticketCode: owner ? `CODE-OF-${owner.id}` : 'CODE-OF-nobody' };
+}
+
+describe('decide — against a reference model with quantities, holds, offers and a clock', () => {
+  it('answers every command as it left things, matches the model and keeps every invariant', () => {
     fc.assert(
-      fc.property(scenarioArb, ({ capacity, batches }) => {
-        const store = new SimulatedStore(capacity);
-        const model = new ReferenceModel(capacity);
-        for (const steps of batches) {
-          const commands = steps.map(toCommand);
-          const { outcomes } = store.run(commands);
-          const expected = commands.map((command) => model.apply(command));
-          expectOutcomesMatch(outcomes, expected, model);
+      fc.property(scenarioArb, ({ capacity, maxPerBooking, batches }) => {
+        const store = new SimulatedStore(capacity, maxPerBooking);
+        const model = new ReferenceModel(capacity, maxPerBooking);
+        let now = START;
+        for (const batch of batches) {
+          now += batch.wait * 1000;
+          const commands = batch.steps.map((step) => toCommand(step, store));
+          const forTheModel = commands.map((command) => forModel(command, store));
+          const { outcomes } = store.run(commands, now);
+          model.lapse(now);
+          forTheModel.forEach((command, index) => expectOutcome(outcomes[index], model.apply(command, now), model));
           expectStoreMatchesModel(store, model);
-          expectInvariants(store);
-          expectAuditReplayReproduces(store);
+          expectInvariants(store, now);
+          expectAuditSnapshots(store);
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('batch equivalence: command k of a batch answers as if commands 1..k had each run in a transaction of their own', () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ capacity, maxPerBooking, batches }) => {
+        const batched = new SimulatedStore(capacity, maxPerBooking);
+        const alone = new SimulatedStore(capacity, maxPerBooking);
+        let now = START;
+        for (const batch of batches) {
+          now += batch.wait * 1000;
+          const commands = batch.steps.map((step) => toCommand(step, batched));
+          const together = batched.run(commands, now).outcomes;
+          const oneByOne = commands.map((command) => alone.run([command], now).outcomes[0]);
+          expect(together).toEqual(oneByOne);
+        }
+        expect(batched.event).toEqual(alone.event);
+        expect(batched.bookings).toEqual(alone.bookings);
+        expect(batched.audit).toEqual(alone.audit);
       }),
       { numRuns: 300 },
     );
   });
 });
 
-function bookingOf(outcome: CommandOutcome | undefined): BookingView {
-  if (!outcome?.ok || outcome.kind !== 'book') throw new Error(`expected a booking, got ${JSON.stringify(outcome)}`);
+function okBooking(outcome: CommandOutcome | undefined): BookingView {
+  if (!outcome?.ok || !('booking' in outcome)) throw new Error(`expected a booking, got ${JSON.stringify(outcome)}`);
   return outcome.booking;
 }
 
-function cancellationOf(outcome: CommandOutcome | undefined): { booking: BookingView; promoted: BookingView | null } {
-  if (!outcome?.ok || outcome.kind !== 'cancel') {
-    throw new Error(`expected a cancellation, got ${JSON.stringify(outcome)}`);
+function released(outcome: CommandOutcome | undefined): { booking: BookingView; promoted: BookingView[] } {
+  if (!outcome?.ok || (outcome.kind !== 'cancel' && outcome.kind !== 'reduce')) {
+    throw new Error(`expected a cancel or reduce, got ${JSON.stringify(outcome)}`);
   }
   return outcome;
 }
@@ -366,78 +546,86 @@ function errorCodeOf(outcome: CommandOutcome | undefined): string {
 }
 
 describe('decide — examples', () => {
-  it('promotes the earliest waitlisted booking on cancel', () => {
-    const store = new SimulatedStore(1);
-    store.run([book('ann'), book('bob'), book('cat')]);
-    const { outcomes } = store.run([cancel('ann')]);
-    const { booking, promoted } = cancellationOf(outcomes[0]);
-    expect(booking.status).toBe('cancelled');
-    expect(promoted).toMatchObject({ userId: 'bob', status: 'confirmed', position: null });
+  it('a group waits whole, and a head that does not fit holds everyone behind it', () => {
+    const store = new SimulatedStore(4, 4);
+    store.run([book('ann', 4), book('bob', 3), book('cat', 1)], START);
+    expect(store.event).toMatchObject({ bookedCount: 4, waitlistCount: 2, waitlistTickets: 4 });
+    const { promoted } = released(store.run([reduce('ann', 3)], START).outcomes[0]);
+    expect(promoted).toEqual([]);
+    expect(store.waitlist().map((b) => b.userId)).toEqual(['bob', 'cat']);
+    const after = released(store.run([reduce('ann', 1)], START).outcomes[0]);
+    expect(after.promoted.map((b) => [b.userId, b.quantity, b.status])).toEqual([['bob', 3, 'confirmed']]);
     expect(store.waitlist().map((b) => b.userId)).toEqual(['cat']);
-    expect(store.audit.at(-1)).toMatchObject({ action: 'booking.promoted', userId: 'bob' });
   });
 
-  it('a failing command in a batch leaves the rest of the batch applied', () => {
-    const store = new SimulatedStore(3);
-    const { outcomes, changes } = store.run([
-      book('ann'),
-      book('bob'),
-      book('ann'),
-      cancel('zed'),
-      update({ totalTickets: 1 }),
-      book('cat'),
+  it('answers a book and a cancel of the same user in one batch each as its own command left the booking', () => {
+    const store = new SimulatedStore(5, 2);
+    const { outcomes } = store.run([book('ann'), cancel('ann')], START);
+    expect(okBooking(outcomes[0]).status).toBe('confirmed');
+    expect(released(outcomes[1]).booking.status).toBe('cancelled');
+  });
+
+  it('answers three updates in one batch each with the event as that update left it', () => {
+    const store = new SimulatedStore(5, 2);
+    const { outcomes } = store.run([update({ name: 'A', totalTickets: 6 }), update({ name: 'B' }), update({ totalTickets: 7 })], START);
+    const events = outcomes.map((outcome) => (outcome.ok && outcome.kind === 'update' ? outcome.event : null));
+    expect(events.map((event) => [event?.name, event?.totalTickets])).toEqual([
+      ['A', 6],
+      ['B', 6],
+      ['B', 7],
     ]);
-    expect(bookingOf(outcomes[0]).status).toBe('confirmed');
-    expect(bookingOf(outcomes[1]).status).toBe('confirmed');
-    expect(errorCodeOf(outcomes[2])).toBe('ALREADY_BOOKED');
-    expect(errorCodeOf(outcomes[3])).toBe('BOOKING_NOT_FOUND');
-    expect(errorCodeOf(outcomes[4])).toBe('CAPACITY_BELOW_BOOKED');
-    expect(bookingOf(outcomes[5]).status).toBe('confirmed');
-    expect(changes.created.map((b) => b.userId)).toEqual(['ann', 'bob', 'cat']);
-    expect(store.event).toMatchObject({ totalTickets: 3, bookedCount: 3, waitlistCount: 0 });
   });
 
-  it('a user who cancels and books again in one batch gets a new booking at the tail', () => {
-    const store = new SimulatedStore(1);
-    store.run([book('ann'), book('bob'), book('cat')]);
-    const { outcomes } = store.run([cancel('bob'), book('bob')]);
-    const old = cancellationOf(outcomes[0]).booking;
-    const renewed = bookingOf(outcomes[1]);
-    expect(old.status).toBe('cancelled');
-    expect(renewed.id).not.toBe(old.id);
-    expect(renewed).toMatchObject({ status: 'waitlisted', position: 2 });
-    expect(store.waitlist().map((b) => b.userId)).toEqual(['cat', 'bob']);
+  it('a hold confirms before its deadline and gets a ticket code; at the deadline it has expired', () => {
+    const store = new SimulatedStore(3, 2);
+    const held = okBooking(store.run([book('ann', 2, true)], START).outcomes[0]);
+    expect(held).toMatchObject({ status: 'pending', ticketCode: null, expiresAt: new Date(START + HOLD_TTL * 1000).toISOString() });
+    expect(store.event).toMatchObject({ heldCount: 2, bookedCount: 0 });
+    const confirmed = okBooking(store.run([confirm('ann')], START + HOLD_TTL * 1000 - 1).outcomes[0]);
+    expect(confirmed).toMatchObject({ status: 'confirmed', expiresAt: null });
+    expect(confirmed.ticketCode).not.toBeNull();
+
+    store.run([book('bob', 1, true), book('cat', 1)], START);
+    const late = store.run([confirm('bob')], START + HOLD_TTL * 1000);
+    expect(errorCodeOf(late.outcomes[0])).toBe('EXPIRED');
+    expect(store.audit.find((e) => e.action === 'booking.expired')).toMatchObject({ userId: 'bob', actor: 'system' });
+    expect(store.latestOf('cat')).toMatchObject({ status: 'confirmed' });
   });
 
-  it('raising capacity promotes from the head in FIFO order', () => {
-    const store = new SimulatedStore(1);
-    store.run([book('ann'), book('bob'), book('cat'), book('dan')]);
-    store.run([update({ totalTickets: 3 })]);
-    const promoted = store.audit.filter((e) => e.action === 'booking.promoted').map((e) => e.userId);
-    expect(promoted).toEqual(['bob', 'cat']);
-    expect(store.waitlist().map((b) => b.userId)).toEqual(['dan']);
-    expect(store.event).toMatchObject({ totalTickets: 3, bookedCount: 3, waitlistCount: 1 });
+  it('in offer mode a freed ticket is offered to the head, and an offer left to lapse passes to the next', () => {
+    const store = new SimulatedStore(1, 1);
+    store.run([book('ann'), book('bob'), book('cat'), update({ waitlistMode: 'offer' })], START);
+    const { promoted } = released(store.run([cancel('ann')], START).outcomes[0]);
+    expect(promoted.map((b) => [b.userId, b.status])).toEqual([['bob', 'pending']]);
+    store.run([{ kind: 'expire' }], START + OFFER_TTL * 1000);
+    expect(store.latestOf('bob')?.status).toBe('expired');
+    expect(store.latestOf('cat')).toMatchObject({ status: 'pending' });
+    expect(store.audit.filter((e) => e.action === 'booking.offered').map((e) => [e.userId, e.actor])).toEqual([
+      ['bob', 'admin'],
+      ['cat', 'system'],
+    ]);
   });
 
-  it('closed sales refuse new bookings but a cancel still promotes the head', () => {
-    const store = new SimulatedStore(1);
-    store.run([book('ann'), book('bob')]);
-    const { outcomes } = store.run([update({ salesOpen: false }), book('cat'), cancel('ann')]);
-    expect(errorCodeOf(outcomes[1])).toBe('SALES_CLOSED');
-    expect(cancellationOf(outcomes[2]).promoted).toMatchObject({ userId: 'bob', status: 'confirmed' });
-    expect(store.event).toMatchObject({ salesOpen: false, bookedCount: 1, waitlistCount: 0 });
+  it('a ticket code admits once, only while its booking is confirmed, and a checked-in booking stays', () => {
+    const store = new SimulatedStore(3, 1);
+    store.run([book('ann'), book('bob')], START);
+    const annCode = store.latestOf('ann')?.ticketCode ?? '';
+    const bobCode = store.latestOf('bob')?.ticketCode ?? '';
+    store.run([cancel('bob')], START);
+    const { outcomes } = store.run([checkIn(annCode), checkIn(annCode), checkIn(bobCode), checkIn('NOPE'), cancel('ann')], START);
+    expect(okBooking(outcomes[0]).checkedInAt).not.toBeNull();
+    expect(outcomes.slice(1).map(errorCodeOf)).toEqual(['ALREADY_CHECKED_IN', 'TICKET_NOT_VALID', 'TICKET_NOT_FOUND', 'ALREADY_CHECKED_IN']);
+    expect(store.event.checkedInCount).toBe(1);
   });
 
-  it('ALREADY_BOOKED carries the existing booking with its waiting-list place', () => {
-    const store = new SimulatedStore(1);
-    store.run([book('ann'), book('bob'), book('cat')]);
-    const { outcomes } = store.run([book('cat')]);
-    if (outcomes[0]?.ok !== false) throw new Error('expected ALREADY_BOOKED');
-    expect(outcomes[0].error.code).toBe('ALREADY_BOOKED');
-    expect(outcomes[0].error.details.extensions?.['booking']).toMatchObject({
-      userId: 'cat',
-      status: 'waitlisted',
-      position: 2,
-    });
+  it('loads the waiting list deeper when an expiry storm frees more tickets than the first guess covers', () => {
+    const store = new SimulatedStore(200, 1);
+    store.run(Array.from({ length: 200 }, (_, i) => book(`held${i}`, 1, true)), START);
+    store.run(Array.from({ length: 200 }, (_, i) => book(`w${i}`)), START);
+    store.run([{ kind: 'expire' }], START + HOLD_TTL * 1000);
+    expect(store.event).toMatchObject({ heldCount: 0, bookedCount: 200, waitlistCount: 0 });
+    expect(store.audit.filter((e) => e.action === 'booking.promoted').map((e) => e.userId)).toEqual(
+      Array.from({ length: 200 }, (_, i) => `w${i}`),
+    );
   });
 });

@@ -1,10 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { DeliverySettings } from '../../src/config.js';
+import { type Deliveries, type DeliveryWiring, openDeliveries } from '../../src/deliveries.js';
 import { buildApp } from '../../src/http/app.js';
 import { AccountService } from '../../src/services/account-service.js';
 import { EventStreamHub, type StreamOptions } from '../../src/http/event-stream-hub.js';
 import { Metrics, type MetricsSources, WAITLIST_GAUGE_EVENTS } from '../../src/http/metrics.js';
 import { BookingService } from '../../src/services/booking-service.js';
+import type { Clock } from '../../src/services/clock.js';
 import { ConsistencyCheck, type ConsistencySource } from '../../src/services/consistency-check.js';
 import { IdempotencyService, type IdempotencyStore } from '../../src/services/idempotency.js';
 import { type ChangeFeed, LocalChangeFeed } from '../../src/services/change-feed.js';
@@ -18,6 +21,7 @@ import { SqlStore } from '../../src/store/sql-store.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { WaitlistReader } from '../../src/store/waitlist-reader.js';
+import type { WebhookService } from '../../src/services/webhook-service.js';
 import type { TestEngine } from './engines.js';
 
 export const ADMIN_USER = 'admin';
@@ -37,8 +41,21 @@ export interface TestAppOptions {
   feed?: ChangeFeed;
   stream?: StreamOptions;
   waitlists?: MetricsSources['waitlists'];
+  heldTickets?: MetricsSources['heldTickets'];
   consistency?: ConsistencySource;
+  /** The booking service's clock; a test moves it instead of waiting for deadlines. */
+  clock?: Clock;
+  /** Webhook and e-mail settings; the engine is built but not started (tests run it with runOnce or start). */
+  deliveries?: Partial<DeliverySettings> & DeliveryWiring;
+  webhooks?: WebhookService;
 }
+
+export const TEST_DELIVERIES: DeliverySettings = {
+  timeoutMs: 2_000,
+  retryForMs: 24 * 3_600_000,
+  mail: null,
+  publicUrl: 'http://127.0.0.1:3000',
+};
 
 export interface AppOverStore {
   app: FastifyInstance;
@@ -62,9 +79,10 @@ export async function buildAppOver(
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
     waitlists: options.waitlists ?? (async () => []),
+    heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]));
+  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { clock: options.clock });
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
@@ -74,6 +92,7 @@ export async function buildAppOver(
     idempotency: new IdempotencyService(keys),
     consistency: new ConsistencyCheck(options.consistency ?? { eventIds: async function* () {}, readEvent: async () => null }),
     accounts,
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     store,
     auth: { ...admin, openBooking: options.openBooking ?? false, tokens, authSecret: AUTH_SECRET },
     rateLimit: {
@@ -89,6 +108,7 @@ export async function buildAppOver(
 
 export interface TestApp extends AppOverStore {
   store: SqlStore;
+  deliveries: Deliveries;
   close(): Promise<void>;
 }
 
@@ -99,16 +119,27 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   const store = new SqlStore(opened);
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
+  const { clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
+  const deliveries = openDeliveries(database.config, opened, { ...TEST_DELIVERIES, ...settings }, {
+    ...(clock ? { clock } : {}),
+    ...(random ? { random } : {}),
+    ...(pollMs ? { pollMs } : {}),
+    ...(log ? { log } : {}),
+  });
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
+    heldTickets: () => waitlists.heldTickets(),
+    webhooks: deliveries.webhooks,
     ...options,
   });
   return {
     ...built,
     store,
+    deliveries,
     close: async () => {
       await built.app.close();
+      await deliveries.close();
       await store.close();
       await database.drop();
     },

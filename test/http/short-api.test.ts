@@ -50,7 +50,16 @@ describe.each(ENGINES)('the short API on $name', (engine) => {
     expect(again.json().code).toBe('ALREADY_BOOKED');
 
     const status = await t.app.inject({ method: 'GET', url: `/status/${eventId}` });
-    expect(status.json()).toEqual({ eventId, name: 'Short', totalTickets: 1, availableTickets: 0, bookedCount: 1, waitingListCount: 1 });
+    expect(status.json()).toEqual({
+      eventId,
+      name: 'Short',
+      totalTickets: 1,
+      availableTickets: 0,
+      bookedCount: 1,
+      heldCount: 0,
+      waitingListCount: 1,
+      waitlistTickets: 1,
+    });
 
     const cancelled = await post('/cancel', { eventId, userId: 'alice' });
     expect(cancelled.statusCode).toBe(200);

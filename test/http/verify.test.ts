@@ -18,7 +18,8 @@ const BY: RequestedBy = { actor: 'admin', requestId: 'verify-route-test' };
 /** Who calls, named plainly in a test header; identifying real credentials is auth.ts's business. */
 function callerFrom(header: string | string[] | undefined): Caller {
   if (header === 'admin') return { kind: 'admin' };
-  if (typeof header === 'string' && header.startsWith('user:')) return { kind: 'user', userId: header.slice(5) };
+  if (typeof header === 'string' && header.startsWith('user:')) return { kind: 'user', userId: header.slice(5), staff: false };
+  if (typeof header === 'string' && header.startsWith('staff:')) return { kind: 'user', userId: header.slice(6), staff: true };
   return { kind: 'anonymous' };
 }
 
@@ -53,7 +54,7 @@ describe('GET /api/v1/events/:eventId/verify', () => {
 
   async function soldOut(): Promise<string> {
     const { id } = await service.openEvent({ name: 'Gig', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    for (const userId of ['ann', 'bob']) await service.book(id, userId, BY);
+    for (const userId of ['ann', 'bob']) await service.book(id, userId, { quantity: 1, hold: false }, BY);
     return id;
   }
 
@@ -76,7 +77,24 @@ describe('GET /api/v1/events/:eventId/verify', () => {
     const verdict = response.json();
     expect(verdict.ok).toBe(false);
     expect(verdict.discrepancies).toContainEqual({ eventId, bookingId: bob, invariant: 'I6', message: expect.stringContaining(bob) });
-    expect(verdict.discrepancies).toContainEqual({ eventId, bookingId: null, invariant: 'I2', message: expect.any(String) });
+    expect(verdict.discrepancies).toContainEqual({ eventId, bookingId: null, invariant: 'I1', message: expect.any(String) });
+  });
+
+  it('reports the new invariants too: I8 for a ticket code on a booking that was never confirmed', async () => {
+    const eventId = await soldOut();
+    const bob = (await service.getBooking(eventId, 'bob')).id;
+    await db
+      .updateTable('bookings')
+      .set({ ticket_code: 'AAAAA-BBBBB-CCCCC-DDDDD', confirmed_at: '2026-01-01T00:00:00.000Z' })
+      .where('id', '=', bob)
+      .execute();
+    const response = await verify(eventId);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      eventId,
+      ok: false,
+      discrepancies: [{ eventId, bookingId: bob, invariant: 'I8', message: expect.stringContaining('never confirmed') }],
+    });
   });
 
   it('answers 404 EVENT_NOT_FOUND for an unknown event', async () => {
@@ -92,14 +110,16 @@ describe('GET /api/v1/events/:eventId/verify', () => {
     expect(response.json().code).toBe('VALIDATION_FAILED');
   });
 
-  it('is for the admin only: 401 with WWW-Authenticate for an anonymous caller, 403 for a user', async () => {
+  it('is for the admin only: 401 with WWW-Authenticate for an anonymous caller, 403 for a user or staff', async () => {
     const eventId = await soldOut();
     const anonymous = await verify(eventId, null);
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBeDefined();
     expect(anonymous.json().code).toBe('UNAUTHORIZED');
-    const user = await verify(eventId, 'user:ann');
-    expect(user.statusCode).toBe(403);
-    expect(user.json().code).toBe('FORBIDDEN');
+    for (const caller of ['user:ann', 'staff:door']) {
+      const refused = await verify(eventId, caller);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().code).toBe('FORBIDDEN');
+    }
   });
 });

@@ -4,7 +4,7 @@ import type { EventCommand } from '../../src/domain/decide.js';
 import { DEFAULT_IDEMPOTENCY, IdempotencyService } from '../../src/services/idempotency.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { ENGINES } from '../helpers/engines.js';
-import { uniqueId } from '../helpers/factories.js';
+import { ONE_TICKET, queued, uniqueId } from '../helpers/factories.js';
 import { type TestApp, createTestApp } from '../helpers/test-app.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: 'batch-test' };
@@ -16,19 +16,19 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
   });
   afterAll(async () => t.close());
 
-  const bookCommand = (userId: string): EventCommand => ({ kind: 'book', userId, bookingId: uniqueId('bk'), by: BY });
+  const bookCommand = (userId: string): EventCommand => ({ kind: 'book', userId, bookingId: uniqueId('bk'), ...ONE_TICKET, by: BY });
   const cancelCommand = (userId: string): EventCommand => ({ kind: 'cancel', userId, by: BY });
 
   it('applies a mixed batch in one transaction, each command with its own outcome', async () => {
     const event = await t.service.openEvent({ name: 'Batch', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    const outcomes = await t.service.runBatch(event.id, [
+    const outcomes = await t.service.runBatch(event.id, queued([
       bookCommand('a'),
       bookCommand('b'),
       bookCommand('a'),
       cancelCommand('a'),
       bookCommand('c'),
       cancelCommand('nobody'),
-    ]);
+    ]));
     expect(outcomes.map((outcome) => (outcome.ok ? outcome.kind : outcome.error.code))).toEqual([
       'book',
       'book',
@@ -38,7 +38,7 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
       'BOOKING_NOT_FOUND',
     ]);
     const cancelled = outcomes[3];
-    expect(cancelled?.ok && cancelled.kind === 'cancel' && cancelled.promoted?.userId).toBe('b');
+    expect(cancelled?.ok && cancelled.kind === 'cancel' && cancelled.promoted[0]?.userId).toBe('b');
     expect(await t.service.getEvent(event.id)).toMatchObject({ bookedCount: 1, waitlistCount: 1 });
     expect(await t.service.getBooking(event.id, 'c')).toMatchObject({ status: 'waitlisted', position: 1 });
 
@@ -55,8 +55,8 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
 
   it('lets a user cancel and book again within one batch', async () => {
     const event = await t.service.openEvent({ name: 'Again', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    await t.service.book(event.id, 'a', BY);
-    const outcomes = await t.service.runBatch(event.id, [cancelCommand('a'), bookCommand('a')]);
+    await t.service.book(event.id, 'a', ONE_TICKET, BY);
+    const outcomes = await t.service.runBatch(event.id, queued([cancelCommand('a'), bookCommand('a')]));
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
     expect(await t.service.getBooking(event.id, 'a')).toMatchObject({ status: 'confirmed' });
     const { bookings } = await t.service.listBookings(event.id, null, { limit: 10 });
@@ -64,13 +64,13 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
   });
 
   it('answers EVENT_NOT_FOUND for every command of a batch against an unknown event', async () => {
-    const outcomes = await t.service.runBatch(uniqueId('none'), [bookCommand('a'), cancelCommand('b')]);
+    const outcomes = await t.service.runBatch(uniqueId('none'), queued([bookCommand('a'), cancelCommand('b')]));
     expect(outcomes.map((outcome) => !outcome.ok && outcome.error.code)).toEqual(['EVENT_NOT_FOUND', 'EVENT_NOT_FOUND']);
   });
 
   it('keeps the database constraint as a last line: a second active booking cannot be stored', async () => {
     const event = await t.service.openEvent({ name: 'Guard', venue: null, startsAt: null, totalTickets: 5 }, BY);
-    const booking = await t.service.book(event.id, 'dup', BY);
+    const booking = await t.service.book(event.id, 'dup', ONE_TICKET, BY);
     await expect(
       t.store.transaction(async (tx) =>
         tx.applyChanges({
@@ -80,8 +80,13 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
               id: uniqueId('forged'),
               eventId: event.id,
               userId: 'dup',
+              quantity: 1,
+              hold: false,
               status: 'confirmed',
               queueNo: 999,
+              expiresAt: null,
+              ticketCode: null,
+              checkedInAt: null,
               createdAt: booking.createdAt,
               updatedAt: booking.createdAt,
               confirmedAt: booking.createdAt,
@@ -112,7 +117,7 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     const ref = { scope: 'admin', key: uniqueId('receipt') };
     const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
     await idempotency.claim(ref, 'hash');
-    const booking = await t.service.book(event.id, 'kept', BY, {
+    const booking = await t.service.book(event.id, 'kept', ONE_TICKET, BY, {
       ref,
       render: (result) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) }),
     });
@@ -132,20 +137,20 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     expect(second.kind).toBe('claimed');
     const render = (result: unknown) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) });
     const token = (claim: typeof first) => (claim.kind === 'claimed' ? claim.token : '');
-    await expect(t.service.book(event.id, 'once', BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect((await t.service.getEvent(event.id)).bookedCount).toBe(0);
-    const booking = await t.service.book(event.id, 'once', BY, { ref: { ...ref, token: token(second) }, render });
+    const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(second) }, render });
     expect(JSON.parse((await keyRow(ref.key))?.response_body ?? '')).toEqual({ booking });
   });
 
   it('keeps neither the change nor its answer when a refused command has a key', async () => {
     const event = await t.service.openEvent({ name: 'Refused', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    await t.service.book(event.id, 'first', BY);
+    await t.service.book(event.id, 'first', ONE_TICKET, BY);
     const ref = { scope: 'admin', key: uniqueId('refused') };
     const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
     await idempotency.claim(ref, 'hash');
     const render = () => ({ statusCode: 201, body: '{}' });
-    await expect(t.service.book(event.id, 'first', BY, { ref, render })).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });
+    await expect(t.service.book(event.id, 'first', ONE_TICKET, BY, { ref, render })).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });
     expect(await keyRow(ref.key)).toMatchObject({ state: 'pending', response_body: null });
   });
 });

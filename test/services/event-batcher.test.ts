@@ -10,6 +10,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { ENGINES, type TestDatabase } from '../helpers/engines.js';
+import { ONE_TICKET } from '../helpers/factories.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: 'batcher-test' };
 const LIMITS: BatchLimits = { maxSize: 256, maxQueue: 10_000 };
@@ -188,7 +189,9 @@ function crashingBeforeCommit(store: BoxofficeStore, crash: { culprit: string | 
       store.transaction((tx) =>
         work({
           createEvent: (opened) => tx.createEvent(opened),
-          lockEventState: (eventId, needs) => tx.lockEventState(eventId, needs),
+          lockEvent: (eventId) => tx.lockEvent(eventId),
+          loadEventState: (event, needs) => tx.loadEventState(event, needs),
+          waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
           storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
           applyChanges: async (changes) => {
             await tx.applyChanges(changes);
@@ -242,24 +245,24 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
   it('decides simultaneous bookings, cancels and a capacity change in one transaction, each caller with its own answer', async () => {
     const setup = new BookingService(store);
     const event = await openEvent(setup, 2);
-    await setup.book(event.id, 'holder', BY);
+    await setup.book(event.id, 'holder', ONE_TICKET, BY);
     const { store: countingStore, transactions } = counting(store);
     const service = new BookingService(countingStore);
 
     const [ann, bob, cancel, carl, raise] = await Promise.all([
-      service.book(event.id, 'ann', BY),
-      service.book(event.id, 'bob', BY),
+      service.book(event.id, 'ann', ONE_TICKET, BY),
+      service.book(event.id, 'bob', ONE_TICKET, BY),
       service.cancel(event.id, 'holder', BY),
-      service.book(event.id, 'carl', BY),
+      service.book(event.id, 'carl', ONE_TICKET, BY),
       service.updateEvent(event.id, { totalTickets: 3 }, BY),
     ]);
 
     expect(transactions()).toBe(1);
-    // Each answer shows the booking as the committed batch left it: bob queued, then got holder's ticket.
+    // Each answer shows the booking as its own command left it (rule 10): bob queued; holder's cancel then gave him the ticket.
     expect(ann).toMatchObject({ userId: 'ann', status: 'confirmed' });
-    expect(bob).toMatchObject({ userId: 'bob', status: 'confirmed', position: null });
+    expect(bob).toMatchObject({ userId: 'bob', status: 'waitlisted', position: 1 });
     expect(cancel).toMatchObject({ booking: { userId: 'holder', status: 'cancelled' }, promoted: { userId: 'bob', status: 'confirmed' } });
-    expect(carl).toMatchObject({ userId: 'carl', status: 'confirmed' });
+    expect(carl).toMatchObject({ userId: 'carl', status: 'waitlisted', position: 1 });
     expect(raise).toMatchObject({ totalTickets: 3, bookedCount: 3, waitlistCount: 0 });
     expect(await stateOf(service, event.id)).toMatchObject({
       counts: { bookedCount: 3, availableTickets: 0, waitlistCount: 0 },
@@ -271,14 +274,14 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
     const { store: countingStore, transactions } = counting(store);
     const service = new BookingService(countingStore);
     const event = await openEvent(service, 5);
-    await service.book(event.id, 'dana', BY);
+    await service.book(event.id, 'dana', ONE_TICKET, BY);
     const before = transactions();
 
     const results = await Promise.allSettled([
-      service.book(event.id, 'eve', BY),
-      service.book(event.id, 'dana', BY),
+      service.book(event.id, 'eve', ONE_TICKET, BY),
+      service.book(event.id, 'dana', ONE_TICKET, BY),
       service.cancel(event.id, 'nobody', BY),
-      service.book(event.id, 'finn', BY),
+      service.book(event.id, 'finn', ONE_TICKET, BY),
     ]);
 
     expect(transactions() - before).toBe(1);
@@ -299,9 +302,9 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
   it('shows each waiting user who books again in a batch their own place in the list', async () => {
     const service = new BookingService(store);
     const event = await openEvent(service, 1);
-    for (const userId of ['owner', 'w1', 'w2', 'w3', 'w4']) await service.book(event.id, userId, BY);
+    for (const userId of ['owner', 'w1', 'w2', 'w3', 'w4']) await service.book(event.id, userId, ONE_TICKET, BY);
 
-    const results = await Promise.allSettled(['w4', 'w2', 'w3'].map((userId) => service.book(event.id, userId, BY)));
+    const results = await Promise.allSettled(['w4', 'w2', 'w3'].map((userId) => service.book(event.id, userId, ONE_TICKET, BY)));
 
     expect(
       results.map((result) => result.status === 'rejected' && (result.reason as DomainError).details.extensions?.booking),
@@ -312,27 +315,27 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
     const crash = { culprit: null, on: false };
     const service = new BookingService(crashingBeforeCommit(store, crash));
     const event = await openEvent(service, 1);
-    await service.book(event.id, 'gus', BY);
+    await service.book(event.id, 'gus', ONE_TICKET, BY);
     const before = await stateOf(service, event.id);
     crash.on = true;
 
     const results = await Promise.allSettled([
-      service.book(event.id, 'hana', BY),
+      service.book(event.id, 'hana', ONE_TICKET, BY),
       service.cancel(event.id, 'gus', BY),
-      service.book(event.id, 'ivan', BY),
+      service.book(event.id, 'ivan', ONE_TICKET, BY),
     ]);
 
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(await stateOf(service, event.id)).toEqual(before);
     crash.on = false;
-    expect(await service.book(event.id, 'hana', BY)).toMatchObject({ status: 'waitlisted', position: 1 });
+    expect(await service.book(event.id, 'hana', ONE_TICKET, BY)).toMatchObject({ status: 'waitlisted', position: 1 });
   });
 
   it('commits the rest of a crashed batch when each command is retried alone, and fails only the culprit', async () => {
     const service = new BookingService(crashingBeforeCommit(store, { culprit: 'jo', on: true }));
     const event = await openEvent(service, 10);
 
-    const results = await Promise.allSettled(['kim', 'jo', 'lee'].map((userId) => service.book(event.id, userId, BY)));
+    const results = await Promise.allSettled(['kim', 'jo', 'lee'].map((userId) => service.book(event.id, userId, ONE_TICKET, BY)));
 
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const state = await stateOf(service, event.id);
@@ -342,14 +345,14 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
 
   it('reaches the same state with BATCH_MAX_SIZE=1 as with group commit for the same calls', async () => {
     const calls = (service: BookingService, eventId: string) => [
-      ...['a', 'b', 'c', 'd'].map((userId) => service.book(eventId, userId, BY)),
+      ...['a', 'b', 'c', 'd'].map((userId) => service.book(eventId, userId, ONE_TICKET, BY)),
       service.cancel(eventId, 'a', BY),
-      service.book(eventId, 'b', BY),
-      service.book(eventId, 'e', BY),
+      service.book(eventId, 'b', ONE_TICKET, BY),
+      service.book(eventId, 'e', ONE_TICKET, BY),
       service.cancel(eventId, 'c', BY),
       service.updateEvent(eventId, { totalTickets: 3 }, BY),
       service.cancel(eventId, 'zed', BY),
-      service.book(eventId, 'a', BY),
+      service.book(eventId, 'a', ONE_TICKET, BY),
     ];
     const run = async (batch: BatchLimits) => {
       const { store: countingStore, transactions } = counting(store);
@@ -398,7 +401,7 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
     const service = new BookingService(store, { batch: { maxSize: 256, maxQueue: 3 } });
     const event = await openEvent(service, 10);
 
-    const results = await Promise.allSettled(['m1', 'm2', 'm3', 'm4', 'm5'].map((userId) => service.book(event.id, userId, BY)));
+    const results = await Promise.allSettled(['m1', 'm2', 'm3', 'm4', 'm5'].map((userId) => service.book(event.id, userId, ONE_TICKET, BY)));
 
     expect(results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as DomainError).code))).toEqual([
       'ok',

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccountService } from '../../services/account-service.js';
-import { basicCredentials, unauthorized } from '../auth.js';
-import { RegisterBody, TokenBody, TokenGrant, User } from '../schemas.js';
+import { basicCredentials, requireAdmin, unauthorized } from '../auth.js';
+import { RegisterBody, RoleBody, SessionAnswer, TokenBody, TokenGrant, User, UserParams } from '../schemas.js';
+import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
 
 export interface AccountRoutesOptions {
   accounts: AccountService;
@@ -31,4 +32,40 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
     }
     return accounts.grantToken(login, password);
   });
+
+  // The web page's sign-in: the token goes into an HttpOnly cookie, never into the answer.
+  app.post(
+    '/auth/session',
+    { config: { ...config, idempotent: false }, schema: { body: TokenBody, response: { 200: SessionAnswer } } },
+    async (request, reply) => {
+      const { email, password } = request.body;
+      if (email === undefined || password === undefined) throw unauthorized('Send an e-mail address and password.');
+      const grant = await accounts.grantToken(email, password);
+      setSessionCookie(request, reply, grant.token);
+      return { session: await accounts.profile(grant.userId, grant.role) };
+    },
+  );
+
+  app.get('/auth/session', { schema: { response: { 200: SessionAnswer } } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const { caller } = request;
+    if (caller.kind === 'admin') return { session: await accounts.profile('admin', 'admin') };
+    if (caller.kind === 'user') return { session: await accounts.profile(caller.userId, caller.staff ? 'staff' : 'user') };
+    return { session: null };
+  });
+
+  // Signing out needs no proof of who you are: it only forgets.
+  app.delete('/auth/session', { config: { ...config, idempotent: false }, schema: { response: { 200: SessionAnswer } } }, async (request, reply) => {
+    clearSessionCookie(request, reply);
+    return { session: null };
+  });
+
+  app.patch(
+    '/users/:userId',
+    { schema: { params: UserParams, body: RoleBody, response: { 200: Type.Object({ user: User }) } } },
+    async (request) => {
+      requireAdmin(request.caller);
+      return { user: await accounts.setRole(request.params.userId, request.body.role) };
+    },
+  );
 };

@@ -1,18 +1,24 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { BookingView } from '../../domain/booking.js';
-import type { BookingService, CancelResult } from '../../services/booking-service.js';
-import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
+import type { BookingService } from '../../services/booking-service.js';
+import { type AuthOptions, bookingUser, requestedBy, requireBookingReader, requireStaff } from '../auth.js';
+import { csvRecord } from '../csv.js';
 import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
+import { releaseFor } from '../ticket-visibility.js';
 import {
   Booking,
   BookingBody,
   BookingEnvelope,
   BookingParams,
   BookingsQuery,
-  CancelEnvelope,
+  CheckInBody,
   EventParams,
+  ReduceBody,
+  ReleaseEnvelope,
 } from '../schemas.js';
 
 export interface BookingRoutesOptions {
@@ -20,15 +26,68 @@ export interface BookingRoutesOptions {
   auth: AuthOptions;
 }
 
+const CSV_COLUMNS = ['userId', 'quantity', 'status', 'position', 'ticketCode', 'checkedInAt', 'createdAt'] as const;
+
+/** text/csv named before (or without) JSON in the Accept header. */
+function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase());
+  const csv = types.indexOf('text/csv');
+  const json = types.indexOf('application/json');
+  return csv >= 0 && (json < 0 || csv < json);
+}
+
+async function* attendeeCsv(first: IteratorResult<BookingView>, rest: AsyncIterable<BookingView>): AsyncIterable<string> {
+  yield csvRecord(CSV_COLUMNS);
+  if (first.done) return;
+  const row = (booking: BookingView) => csvRecord(CSV_COLUMNS.map((column) => booking[column]));
+  yield row(first.value);
+  for await (const booking of rest) yield row(booking);
+}
+
+function sendCsv(reply: FastifyReply, filename: string, lines: AsyncIterable<string>): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .send(Readable.from(lines));
+}
+
+const bookingEnvelope = (booking: BookingView) => ({ booking });
+
 export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = async (app, { service, auth }) => {
   app.post(
     '/events/:eventId/bookings',
     { config: { bookingCommand: true }, schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
     async (request, reply) => {
-      const userId = bookingUser(request.caller, namedUser(request.body ?? {}), auth);
-      const answer = answerFor(request, 201, (booking: BookingView) => ({ booking }));
-      const booking = await service.book(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, booking);
+      const body = request.body ?? {};
+      const userId = bookingUser(request.caller, namedUser(body), auth);
+      const answer = answerFor(request, 201, bookingEnvelope);
+      const choice = { quantity: body.quantity ?? 1, hold: body.hold ?? false };
+      const by = requestedBy(request, request.caller);
+      return answer.send(reply, await service.book(request.params.eventId, userId, choice, by, answer.receipt));
+    },
+  );
+
+  app.post(
+    '/events/:eventId/bookings/:userId/confirm',
+    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: BookingEnvelope } } },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, request.params.userId, auth);
+      const answer = answerFor(request, 200, bookingEnvelope);
+      const by = requestedBy(request, request.caller);
+      return answer.send(reply, await service.confirm(request.params.eventId, userId, by, answer.receipt));
+    },
+  );
+
+  app.patch(
+    '/events/:eventId/bookings/:userId',
+    { config: { bookingCommand: true }, schema: { params: BookingParams, body: ReduceBody, response: { 200: ReleaseEnvelope } } },
+    async (request, reply) => {
+      const userId = bookingUser(request.caller, request.params.userId, auth);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
+      const by = requestedBy(request, request.caller);
+      const result = await service.reduce(request.params.eventId, userId, request.body.quantity, by, answer.receipt);
+      return answer.send(reply, result);
     },
   );
 
@@ -43,10 +102,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
 
   app.delete(
     '/events/:eventId/bookings/:userId',
-    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: CancelEnvelope } } },
+    { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, (result: CancelResult) => result);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
       const result = await service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, result);
     },
@@ -61,10 +120,26 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
         response: { 200: Type.Object({ bookings: Type.Array(Booking), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
       },
     },
-    async (request) => {
-      requireAdmin(request.caller);
+    async (request, reply) => {
+      requireStaff(request, request.caller);
       const { status = null, ...page } = request.query;
+      if (wantsCsv(request.headers.accept)) {
+        const rows = service.exportBookings(request.params.eventId, status);
+        // Read the first row before answering, so an unknown event is still a 404 problem, not a broken CSV.
+        const first = await rows[Symbol.asyncIterator]().next();
+        return sendCsv(reply, `attendees-${request.params.eventId}.csv`, attendeeCsv(first, rows));
+      }
       return service.listBookings(request.params.eventId, status, page);
+    },
+  );
+
+  app.post(
+    '/events/:eventId/check-ins',
+    { schema: { params: EventParams, body: CheckInBody, response: { 200: BookingEnvelope } } },
+    async (request, reply) => {
+      const by = requireStaff(request, request.caller);
+      const answer = answerFor(request, 200, bookingEnvelope);
+      return answer.send(reply, await service.checkIn(request.params.eventId, request.body.ticketCode, by, answer.receipt));
     },
   );
 };

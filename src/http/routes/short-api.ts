@@ -3,25 +3,36 @@ import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { BookingView } from '../../domain/booking.js';
 import type { EventView } from '../../domain/event.js';
-import type { BookingService, CancelResult } from '../../services/booking-service.js';
+import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
 import { answerFor } from '../idempotency.js';
 import { namedUser } from '../named-user.js';
+import { releaseFor } from '../ticket-visibility.js';
 import {
   BookingEnvelope,
   BookingParams,
   Booking,
-  CancelEnvelope,
   Event,
   EventParams,
   EventStatus,
   InitializeBody,
-  ShortBookingBody,
+  ReleaseEnvelope,
+  ShortBookBody,
+  ShortCancelBody,
 } from '../schemas.js';
 
 export interface ShortApiOptions {
   service: BookingService;
   auth: AuthOptions;
+}
+
+/** What the short API calls the status a booking command gave. */
+const SHORT_STATUS = { confirmed: 'booked', pending: 'held', waitlisted: 'waitlisted' } as const;
+
+function shortStatus(booking: BookingView): (typeof SHORT_STATUS)[keyof typeof SHORT_STATUS] {
+  const status = booking.status;
+  if (status === 'confirmed' || status === 'pending' || status === 'waitlisted') return SHORT_STATUS[status];
+  throw new Error(`a booking command left booking ${booking.id} ${status}`);
 }
 
 /** The one value among synonymous fields; giving two of them is ambiguous. */
@@ -61,29 +72,31 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
     {
       config: { bookingCommand: true },
       schema: {
-        body: ShortBookingBody,
+        body: ShortBookBody,
         response: {
-          201: Type.Object({ status: Type.Union([Type.Literal('booked'), Type.Literal('waitlisted')]), booking: Booking }),
+          201: Type.Object({
+            status: Type.Union([Type.Literal('booked'), Type.Literal('held'), Type.Literal('waitlisted')]),
+            booking: Booking,
+          }),
         },
       },
     },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const answer = answerFor(request, 201, (booking: BookingView) => ({
-        status: booking.status === 'confirmed' ? 'booked' : 'waitlisted',
-        booking,
-      }));
-      const booking = await service.book(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
+      const answer = answerFor(request, 201, (booking: BookingView) => ({ status: shortStatus(booking), booking }));
+      const choice = { quantity: request.body.quantity ?? 1, hold: request.body.hold ?? false };
+      const by = requestedBy(request, request.caller);
+      const booking = await service.book(request.body.eventId, userId, choice, by, answer.receipt);
       return answer.send(reply, booking);
     },
   );
 
   app.post(
     '/cancel',
-    { config: { bookingCommand: true }, schema: { body: ShortBookingBody, response: { 200: CancelEnvelope } } },
+    { config: { bookingCommand: true }, schema: { body: ShortCancelBody, response: { 200: ReleaseEnvelope } } },
     async (request, reply) => {
       const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const answer = answerFor(request, 200, (result: CancelResult) => result);
+      const answer = answerFor(request, 200, releaseFor(request.caller));
       const result = await service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
       return answer.send(reply, result);
     },
@@ -97,7 +110,9 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
       totalTickets: event.totalTickets,
       availableTickets: event.availableTickets,
       bookedCount: event.bookedCount,
+      heldCount: event.heldCount,
       waitingListCount: event.waitlistCount,
+      waitlistTickets: event.waitlistTickets,
     };
   });
 

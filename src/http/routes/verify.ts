@@ -31,7 +31,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<VerifyRoutesOptions> = asyn
       schema: {
         params: EventParams,
         response: { 200: Verdict },
-        description: "Admin: replays the event's audit log from empty and compares it with the stored event and bookings (I1–I4, I6).",
+        description: "Admin: replays the event's audit log from empty and compares it with the stored event and bookings (I1–I4, I6–I8).",
       },
     },
     async (request) => {

@@ -53,6 +53,8 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'mysql',
     rowLocks: true,
+    skipLocked: true,
+    oneConnection: false,
     bindsArrays: false,
     upsert: 'on-duplicate-key',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>

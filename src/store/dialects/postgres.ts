@@ -26,6 +26,8 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'postgres',
     rowLocks: true,
+    skipLocked: true,
+    oneConnection: false,
     bindsArrays: true,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>

@@ -50,6 +50,8 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
   const dialect: Dialect = {
     engine: 'sqlite',
     rowLocks: false,
+    skipLocked: false,
+    oneConnection: true,
     bindsArrays: false,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>

@@ -2,6 +2,8 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initialSchema from './0001-initial-schema.js';
 import * as users from './0002-users.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
+import * as bookingModel from './0004-booking-model.js';
+import * as webhooks from './0005-webhooks.js';
 import * as idempotencyClaimToken from './0006-idempotency-claim-token.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
@@ -9,6 +11,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
   '0002-users': users,
   '0003-idempotency-keys': idempotencyKeys,
+  '0004-booking-model': bookingModel,
+  '0005-webhooks': webhooks,
   '0006-idempotency-claim-token': idempotencyClaimToken,
 };
 

@@ -1,45 +1,104 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'preact/hooks';
 import { type AuditEntry, api } from '../api.js';
-import { formatInstant, formatStart, plural } from '../format.js';
+import { formatDuration, formatInstant, formatStart, plural, zoneName } from '../format.js';
 import { describeError } from '../messages.js';
 import { useThrottled } from '../use-throttled.js';
 
-const PAGE_SIZE = 25;
+const PAGE_SIZE = 50;
 
 const ACTIONS: Record<string, string> = {
   'event.created': 'Event created',
   'event.updated': 'Event changed',
-  'booking.confirmed': 'Booked a ticket',
+  'booking.confirmed': 'Booking confirmed',
+  'booking.held': 'Tickets held',
   'booking.waitlisted': 'Joined the waiting list',
-  'booking.promoted': 'Got a ticket from the waiting list',
+  'booking.promoted': 'Got tickets from the waiting list',
+  'booking.offered': 'Offered freed tickets',
+  'booking.reduced': 'Booking reduced',
   'booking.cancelled': 'Cancelled',
+  'booking.expired': 'Expired unconfirmed',
+  'booking.checked_in': 'Checked in',
 };
 
-/** What an event entry set, in words: "12 tickets, sales closed". */
-function changeSummary(data: Record<string, unknown> | null): string {
-  if (!data) return '';
-  const parts: string[] = [];
-  if (typeof data.name === 'string') parts.push(`name "${data.name}"`);
-  if (typeof data.totalTickets === 'number') parts.push(plural(data.totalTickets, 'ticket'));
-  if (typeof data.salesOpen === 'boolean') parts.push(data.salesOpen ? 'sales open' : 'sales closed');
-  if ('venue' in data) parts.push(typeof data.venue === 'string' ? `venue ${data.venue}` : 'no venue');
-  if ('startsAt' in data) parts.push(typeof data.startsAt === 'string' ? `starts ${formatStart(data.startsAt)}` : 'no start time');
-  return parts.join(', ');
+/** The event fields the log can show a before and after of, in the order people read them. */
+const FIELDS: Record<string, string> = {
+  name: 'name',
+  venue: 'venue',
+  description: 'description',
+  startsAt: 'start',
+  timeZone: 'time zone',
+  totalTickets: 'tickets',
+  salesOpen: 'sales',
+  maxPerBooking: 'per booking',
+  waitlistMode: 'freed tickets',
+  offerTtlSeconds: 'offer time',
+  holdTtlSeconds: 'hold time',
+};
+
+type EventFields = Record<string, unknown>;
+
+function show(field: string, value: unknown, fields: EventFields): string {
+  if (value === null || value === undefined || value === '') return 'none';
+  if (field === 'salesOpen') return value ? 'open' : 'closed';
+  if (field === 'startsAt') return formatStart(String(value), String(fields.timeZone ?? 'UTC'));
+  if (field === 'timeZone') return zoneName(String(value));
+  if (field === 'waitlistMode') return value === 'offer' ? 'offered' : 'automatic';
+  if (field === 'offerTtlSeconds' || field === 'holdTtlSeconds') return formatDuration(Number(value));
+  if (field === 'description') {
+    const text = String(value);
+    return `"${text.length > 60 ? `${text.slice(0, 57)}…` : text}"`;
+  }
+  if (typeof value === 'string') return `"${value}"`;
+  return String(value);
+}
+
+/** What an entry set, as "old → new" for every event field it changed. */
+function changesOf(entry: AuditEntry, before: EventFields): { field: string; from: string | null; to: string }[] {
+  const snapshot = (entry.event ?? {}) as EventFields;
+  const set = entry.data ?? {};
+  const after = { ...before, ...snapshot, ...set };
+  const created = entry.action === 'event.created';
+  return Object.keys(FIELDS)
+    .filter((field) => (field in set || field in snapshot) && (created ? after[field] !== undefined && after[field] !== null : before[field] !== after[field]))
+    .map((field) => ({
+      field: FIELDS[field] ?? field,
+      from: created ? null : show(field, before[field], before),
+      to: show(field, after[field], after),
+    }));
 }
 
 function actorText(entry: AuditEntry): string {
   if (entry.actor === 'admin') return 'organizer';
   if (entry.actor === 'public') return 'anonymous';
-  return entry.actor === entry.userId ? 'themself' : entry.actor;
+  if (entry.actor === 'system') return 'system (deadline passed)';
+  if (entry.actor.startsWith('staff:')) return `door staff ${entry.actor.slice('staff:'.length)}`;
+  return entry.actor === entry.userId ? 'the person themselves' : entry.actor;
+}
+
+interface Row {
+  entry: AuditEntry;
+  changes: { field: string; from: string | null; to: string }[];
+}
+
+/** Walks the log oldest first, carrying the event's fields along so each change shows what it replaced. */
+function rowsOf(entries: readonly AuditEntry[]): Row[] {
+  let fields: EventFields = {};
+  return entries.map((entry) => {
+    const changes = entry.action.startsWith('event.') ? changesOf(entry, fields) : [];
+    fields = { ...fields, ...(entry.event ?? {}), ...(entry.action.startsWith('event.') ? (entry.data ?? {}) : {}) };
+    return { entry, changes };
+  });
 }
 
 /**
- * The event's audit log, oldest first as the API keeps it, a page at a time. Once the last page
- * is shown, new entries are appended as the event changes.
+ * The event's audit log, oldest first as the API keeps it, a page at a time, filtered by action
+ * and person. Once the last page is shown, new entries are appended as the event changes.
  */
 export function AuditLog({ eventId, changes }: { eventId: string; changes: number }) {
   const id = useId();
   const [state, setState] = useState({ entries: [] as AuditEntry[], next: null as number | null, loaded: false, error: null as unknown });
+  const [action, setAction] = useState('');
+  const [person, setPerson] = useState('');
   const latest = useRef(state);
   latest.current = state;
   const busy = useRef(false);
@@ -92,14 +151,42 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
     if (state.next !== null) void read(state.next, PAGE_SIZE);
   };
 
+  const rows = useMemo(() => rowsOf(state.entries), [state.entries]);
+  const wanted = person.trim().toLowerCase();
+  const shown = rows.filter(
+    ({ entry }) =>
+      (action === '' || entry.action === action) &&
+      (wanted === '' || (entry.userId ?? '').toLowerCase().includes(wanted) || entry.actor.toLowerCase().includes(wanted)),
+  );
+
   return (
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Audit log</h2>
+      <form class="inline-form filters" onSubmit={(submitted) => submitted.preventDefault()} aria-label="Filter the audit log">
+        <div class="field">
+          <label for={`${id}-action`}>What happened</label>
+          <select id={`${id}-action`} value={action} onChange={(change) => setAction(change.currentTarget.value)}>
+            <option value="">Everything</option>
+            {Object.entries(ACTIONS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field field-grow">
+          <label for={`${id}-person`}>Person or actor</label>
+          <input id={`${id}-person`} type="search" value={person} onInput={(input) => setPerson(input.currentTarget.value)} autoComplete="off" spellcheck={false} />
+        </div>
+      </form>
       {state.error !== null && (
         <p class="notice notice-error" role="alert">
           {describeError(state.error, 'load')}
         </p>
       )}
+      <p class="muted" role="status">
+        {state.loaded ? `${shown.length.toLocaleString()} of ${state.entries.length.toLocaleString()} entries shown${state.next !== null ? ' (more to load)' : ''}.` : 'Loading…'}
+      </p>
       <div class="table-scroll" tabIndex={0} role="region" aria-label="Audit log, oldest first">
         <table class="table-stack">
           <thead>
@@ -112,29 +199,36 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
             </tr>
           </thead>
           <tbody>
-            {state.entries.map((entry) => {
-              const summary = changeSummary(entry.data);
-              return (
-                <tr key={entry.seq}>
-                  <td data-label="#">{entry.seq}</td>
-                  <td data-label="When" class="cell-nowrap">
-                    {formatInstant(entry.at)}
-                  </td>
-                  <td data-label="What happened">
-                    <span>
-                      {ACTIONS[entry.action] ?? entry.action}
-                      {summary && <span class="muted">: {summary}</span>}
-                    </span>
-                  </td>
-                  <td data-label="Person" class="cell-user">
-                    {entry.userId ?? '—'}
-                  </td>
-                  <td data-label="By" class="cell-user">
-                    {actorText(entry)}
-                  </td>
-                </tr>
-              );
-            })}
+            {shown.map(({ entry, changes: changed }) => (
+              <tr key={entry.seq}>
+                <td data-label="#">{entry.seq}</td>
+                <td data-label="When" class="cell-nowrap">
+                  {formatInstant(entry.at)}
+                </td>
+                <td data-label="What happened">
+                  <span>
+                    {ACTIONS[entry.action] ?? entry.action}
+                    {typeof entry.quantity === 'number' && entry.action.startsWith('booking.') && <span class="muted"> · {plural(entry.quantity, 'ticket')}</span>}
+                    {changed.length > 0 && (
+                      <ul class="changes">
+                        {changed.map((change) => (
+                          <li key={change.field}>
+                            {change.field}: {change.from !== null && <>{change.from} → </>}
+                            {change.to}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </span>
+                </td>
+                <td data-label="Person" class="cell-user">
+                  {entry.userId ?? '—'}
+                </td>
+                <td data-label="By" class="cell-user">
+                  {actorText(entry)}
+                </td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>

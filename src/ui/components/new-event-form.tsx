@@ -1,11 +1,10 @@
 import { useId, useState } from 'preact/hooks';
 import { type EventInput, api } from '../api.js';
-import { localInputToIso } from '../format.js';
 import { describeError } from '../messages.js';
 import { eventPath, navigate } from '../router.js';
+import { EventFields, readEventFields } from './event-fields.js';
 import { Notice, type NoticeMessage } from './notice.js';
 
-/** The organizer opens an event; the page then moves to it. */
 export function NewEventForm() {
   const id = useId();
   const [message, setMessage] = useState<NoticeMessage | null>(null);
@@ -14,14 +13,10 @@ export function NewEventForm() {
   const submit = async (submitted: SubmitEvent) => {
     submitted.preventDefault();
     const form = new FormData(submitted.currentTarget as HTMLFormElement);
-    const text = (name: string) => String(form.get(name) ?? '').trim();
-    const input: EventInput = {
-      name: text('name'),
-      totalTickets: Number(text('totalTickets')),
-      venue: text('venue') || null,
-      startsAt: localInputToIso(text('startsAt')),
-    };
-    if (text('id')) input.id = text('id');
+    const fields = readEventFields(form);
+    const input: EventInput = { ...fields, totalTickets: Number(String(form.get('totalTickets') ?? '').trim()) };
+    const eventId = String(form.get('id') ?? '').trim();
+    if (eventId) input.id = eventId;
     setPending(true);
     setMessage(null);
     try {
@@ -37,38 +32,16 @@ export function NewEventForm() {
     <section class="card" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Create an event</h2>
       <form class="form-grid" onSubmit={submit}>
-        <div class="field field-wide">
-          <label for={`${id}-name`}>Name</label>
-          <input id={`${id}-name`} name="name" required maxLength={200} autoComplete="off" />
-        </div>
+        <EventFields id={id} event={null} />
         <div class="field">
           <label for={`${id}-tickets`}>Tickets</label>
           <input id={`${id}-tickets`} name="totalTickets" type="number" inputMode="numeric" required min={1} max={1_000_000} step={1} />
         </div>
         <div class="field">
-          <label for={`${id}-starts`}>
-            Starts at <span class="optional">(optional)</span>
-          </label>
-          <input id={`${id}-starts`} name="startsAt" type="datetime-local" />
-        </div>
-        <div class="field">
-          <label for={`${id}-venue`}>
-            Venue <span class="optional">(optional)</span>
-          </label>
-          <input id={`${id}-venue`} name="venue" maxLength={200} autoComplete="off" />
-        </div>
-        <div class="field">
           <label for={`${id}-id`}>
             Event ID <span class="optional">(optional)</span>
           </label>
-          <input
-            id={`${id}-id`}
-            name="id"
-            maxLength={64}
-            pattern="[A-Za-z0-9_\-]{1,64}"
-            autoComplete="off"
-            aria-describedby={`${id}-id-hint`}
-          />
+          <input id={`${id}-id`} name="id" maxLength={64} pattern="[A-Za-z0-9_\-]{1,64}" autoComplete="off" aria-describedby={`${id}-id-hint`} />
           <p id={`${id}-id-hint`} class="hint">
             Used in the link. Letters, digits, "-" and "_"; leave empty to get one made up.
           </p>

@@ -18,7 +18,7 @@ export function SignInPage({ next }: { next: string | null }) {
     setPending(true);
     setMessage(null);
     try {
-      startSession(await api.signIn(String(form.get('email') ?? '').trim(), String(form.get('password') ?? '')));
+      startSession((await api.signIn(String(form.get('email') ?? '').trim(), String(form.get('password') ?? ''))).session);
       navigate(next ?? '/', { replace: true });
     } catch (error) {
       setMessage({ tone: 'error', text: describeError(error, 'sign-in') });

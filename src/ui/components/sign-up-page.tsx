@@ -25,7 +25,7 @@ export function SignUpPage({ next }: { next: string | null }) {
     setExists(false);
     try {
       await api.signUp(name ? { email, password, name } : { email, password });
-      startSession(await api.signIn(email, password));
+      startSession((await api.signIn(email, password)).session);
       navigate(next ?? '/', { replace: true });
     } catch (error) {
       setExists(error instanceof ApiError && error.code === 'USER_EXISTS');

@@ -1,7 +1,10 @@
+import { api } from '../api.js';
 import { navigate } from '../router.js';
 import { type Session, clearSession } from '../session.js';
 
-function signOut(): void {
+async function signOut(): Promise<void> {
+  // Even if the server is out of reach, this page forgets; the cookie dies with the browser session.
+  await api.signOut().catch(() => undefined);
   clearSession();
   navigate('/');
 }
@@ -9,11 +12,23 @@ function signOut(): void {
 /** Where to come back to after signing in: this page, or the one the sign-in page was already asked to return to. */
 function returnPath(): string {
   const onAccountPage = location.pathname === '/sign-in' || location.pathname === '/sign-up';
-  return encodeURIComponent((onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname) ?? '/');
+  return encodeURIComponent((onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname + location.search) ?? '/');
 }
 
-export function SiteHeader({ session }: { session: Session | null }) {
+const ROLE_BADGE = { admin: 'Organizer', staff: 'Staff' } as const;
+
+function NavLink({ href, children }: { href: string; children: string }) {
+  const current = location.pathname === href;
+  return (
+    <a class="site-nav-link" href={href} aria-current={current ? 'page' : undefined}>
+      {children}
+    </a>
+  );
+}
+
+export function SiteHeader({ session, known }: { session: Session | null; known: boolean }) {
   const here = returnPath();
+  const shown = session ? (session.name ?? (session.role === 'admin' ? 'Organizer' : session.userId)) : '';
   return (
     <header class="site-header">
       <div class="site-header-inner">
@@ -21,30 +36,40 @@ export function SiteHeader({ session }: { session: Session | null }) {
           <TicketIcon />
           Boxoffice
         </a>
-        <nav aria-label="Account" class="account-nav">
+        <nav aria-label="Main" class="site-nav">
+          <NavLink href="/">Events</NavLink>
+          {session?.role === 'user' && <NavLink href="/my-tickets">My tickets</NavLink>}
+          {(session?.role === 'admin' || session?.role === 'staff') && <NavLink href="/check-in">Check-in</NavLink>}
+          {session?.role === 'admin' && <NavLink href="/admin">Admin</NavLink>}
+        </nav>
+        <div class="account-nav">
           {session ? (
             <>
               <span class="signed-in-as">
-                {session.role === 'admin' ? <span class="badge badge-admin">Organizer</span> : null}
-                <span class="user-id" title={session.userId}>
-                  {session.userId}
-                </span>
+                {session.role !== 'user' && <span class="badge badge-admin">{ROLE_BADGE[session.role]}</span>}
+                {session.role !== 'admin' || session.name ? (
+                  <span class="user-id" title={session.userId}>
+                    {shown}
+                  </span>
+                ) : null}
               </span>
-              <button type="button" class="button button-quiet" onClick={signOut}>
+              <button type="button" class="button button-quiet" onClick={() => void signOut()}>
                 Sign out
               </button>
             </>
           ) : (
-            <>
-              <a class="button button-quiet" href={`/sign-in?next=${here}`}>
-                Sign in
-              </a>
-              <a class="button button-primary" href={`/sign-up?next=${here}`}>
-                Create account
-              </a>
-            </>
+            known && (
+              <>
+                <a class="button button-quiet" href={`/sign-in?next=${here}`}>
+                  Sign in
+                </a>
+                <a class="button button-primary" href={`/sign-up?next=${here}`}>
+                  Create account
+                </a>
+              </>
+            )
           )}
-        </nav>
+        </div>
       </div>
     </header>
   );

@@ -9,7 +9,7 @@ import { useThrottled } from '../use-throttled.js';
 export function WaitingList({ event, changes }: { event: BoxEvent; changes: number }) {
   const id = useId();
   const list = usePagedList(async (cursor) => {
-    const page = await api.waitlist(event.id, cursor);
+    const page = await api.bookings(event.id, 'waitlisted', cursor);
     return { items: page.bookings, nextCursor: page.nextCursor };
   }, event.id);
   const refresh = useThrottled(list.refresh, 1_000);
@@ -36,6 +36,7 @@ export function WaitingList({ event, changes }: { event: BoxEvent; changes: numb
               <tr>
                 <th scope="col">Position</th>
                 <th scope="col">Person</th>
+                <th scope="col">Tickets</th>
                 <th scope="col">Waiting since</th>
               </tr>
             </thead>
@@ -46,6 +47,7 @@ export function WaitingList({ event, changes }: { event: BoxEvent; changes: numb
                   <td data-label="Person" class="cell-user">
                     {booking.userId}
                   </td>
+                  <td data-label="Tickets">{booking.quantity ?? 1}</td>
                   <td data-label="Waiting since">{formatInstant(booking.createdAt)}</td>
                 </tr>
               ))}

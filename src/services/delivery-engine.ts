@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { EMAIL_PATTERN } from '../domain/limits.js';
+import { webhookMessageId, webhookPayload, wantsAction, type WebhookWithSecret } from '../domain/webhook.js';
+import { type BookingMail, MAIL_ACTIONS, bookingMail } from './booking-mail.js';
+import type { ChangeFeed } from './change-feed.js';
+import { type Clock, isoAt, systemClock } from './clock.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule } from './delivery-ports.js';
+import type { AttemptResult, SignedMessage } from './webhook-sender.js';
+
+export const MAIL_CHANNEL = 'mail';
+const WEBHOOK_CHANNEL_PREFIX = 'webhook:';
+
+export function webhookChannel(webhookId: string): string {
+  return `${WEBHOOK_CHANNEL_PREFIX}${webhookId}`;
+}
+
+/** The first retry comes within this; each later one waits twice as long, up to MAX_BACKOFF_MS, less up to half as jitter. */
+const FIRST_RETRY_MS = 5_000;
+const MAX_BACKOFF_MS = 3_600_000;
+/** A lease outlives the attempt's timeout by this much: time to load the entry and record the outcome. */
+const LEASE_MARGIN_MS = 15_000;
+/**
+ * A seq the cursor passed unseen is looked for this long before it is taken for a rolled-back
+ * transaction; no Boxoffice transaction stays open anywhere near it (statements time out in seconds).
+ */
+const GAP_GRACE_MS = 10 * 60_000;
+const HAND_OUT_BATCH = 500;
+const EMAIL = new RegExp(EMAIL_PATTERN);
+
+export interface WebhookPoster {
+  post(message: SignedMessage): Promise<AttemptResult>;
+}
+
+export interface Mailer {
+  send(to: string, mail: BookingMail, messageId: string): Promise<AttemptResult>;
+}
+
+export interface DeliveryEngineOptions {
+  /** WEBHOOK_TIMEOUT: an attempt that has no 2xx by then failed. */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_FOR: after this long since the entry was handed out, a failing delivery is marked failed. */
+  retryForMs: number;
+  /** Attempts running at once in this process. */
+  concurrency?: number;
+  /** How often to look for new entries and due retries when nothing wakes the engine. */
+  pollMs?: number;
+  /** E-mail to bookers; null when SMTP_URL / MAIL_FROM are not set. */
+  mail?: { mailer: Mailer; publicUrl: string; domain: string } | null;
+  clock?: Clock;
+  /** In [0, 1): the jitter of the back-off. */
+  random?: () => number;
+  log?: { warn(object: object, message: string): void };
+}
+
+/** When the next attempt is due after `attempt` failed at `at`, or null once retrying is over. */
+export function nextAttemptAt(attempt: number, at: number, handedOutAt: number, retryForMs: number, random: () => number): number | null {
+  const backoff = Math.min(MAX_BACKOFF_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt - 1, 30));
+  const next = at + Math.round(backoff * (1 - random() / 2));
+  return next <= handedOutAt + retryForMs ? next : null;
+}
+
+/**
+ * Delivers the audit log (the outbox) to webhooks and bookers' mailboxes. Every app process runs one:
+ * progress, claims and leases live in the database, so any number of them deliver each entry at least
+ * once and never run the same attempt twice at once. It works on connections of its own and a bounded
+ * number of attempts, so a slow receiver or a backlog never takes anything from bookings.
+ */
+export class DeliveryEngine {
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly inFlight = new Set<Promise<void>>();
+  private webhooks = new Map<string, WebhookWithSecret>();
+  private mailChannelOpen = false;
+  private running = false;
+  private passing: Promise<void> | null = null;
+  private handOutWanted = false;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly store: DeliveryStore,
+    private readonly poster: WebhookPoster,
+    private readonly options: DeliveryEngineOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.concurrency = options.concurrency ?? 16;
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  /** Delivers in the background: on every commit the feed reports, and every pollMs. */
+  start(feed: ChangeFeed | null): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = feed?.subscribe(() => this.wake(true)) ?? null;
+    this.timer = setInterval(() => this.wake(true), this.pollMs);
+    this.timer.unref();
+    this.wake(true);
+  }
+
+  /** Stops taking work; waits up to `graceMs` for attempts in flight (a lease left behind expires and another process retries). */
+  async stop(graceMs = 5_000): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
+    const settled = Promise.all([this.passing, ...this.inFlight]).then(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** One full round, waited for: hands out every new entry and makes every attempt due now (tests drive time with it). */
+  async runOnce(): Promise<void> {
+    for (;;) {
+      const handedOut = await this.handOutAll();
+      const claimed = await this.claimAndStart();
+      await Promise.all([...this.inFlight]);
+      if (claimed === 0 && !handedOut) return;
+    }
+  }
+
+  private wake(handOut: boolean): void {
+    if (!this.running) return;
+    this.handOutWanted ||= handOut;
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = (async () => {
+      do {
+        this.again = false;
+        try {
+          if (this.handOutWanted) {
+            this.handOutWanted = false;
+            // A full batch means more is waiting: look again straight away.
+            if (await this.handOutAll()) this.handOutWanted = this.again = true;
+          }
+          if ((await this.claimAndStart()) > 0 && this.inFlight.size < this.concurrency) this.again = true;
+        } catch (error) {
+          this.options.log?.warn({ err: error }, 'delivery round failed; trying again shortly');
+        }
+      } while (this.again && this.running);
+    })().finally(() => {
+      this.passing = null;
+    });
+  }
+
+  /** True when some channel had a full batch (more entries are waiting). */
+  private async handOutAll(): Promise<boolean> {
+    const now = this.clock();
+    const window = { now: isoAt(now), gapsSeenBefore: isoAt(now - GAP_GRACE_MS), limit: HAND_OUT_BATCH };
+    const webhooks = await this.store.activeWebhooks();
+    this.webhooks = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
+    let full = false;
+    for (const webhook of webhooks) {
+      const rule: HandOutRule = (entry) => (wantsAction(webhook, entry.action) ? { recipient: null } : null);
+      full = (await this.store.handOut(webhookChannel(webhook.id), rule, window)) >= HAND_OUT_BATCH || full;
+    }
+    if (this.options.mail) {
+      if (!this.mailChannelOpen) {
+        await this.store.openChannel(MAIL_CHANNEL, window.now);
+        this.mailChannelOpen = true;
+      }
+      const rule: HandOutRule = (entry) =>
+        (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId) ? { recipient: entry.userId } : null;
+      full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= HAND_OUT_BATCH || full;
+    }
+    return full;
+  }
+
+  private async claimAndStart(): Promise<number> {
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    const now = this.clock();
+    const claimed = await this.store.claimDue(isoAt(now), this.owner, isoAt(now + this.options.timeoutMs + LEASE_MARGIN_MS), free);
+    for (const delivery of claimed) {
+      const attempt = this.attempt(delivery).finally(() => {
+        this.inFlight.delete(attempt);
+        this.wake(false);
+      });
+      this.inFlight.add(attempt);
+    }
+    return claimed.length;
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const started = this.clock();
+    let result: AttemptResult | 'dropped';
+    try {
+      result = await this.send(delivery, started);
+    } catch (error) {
+      result = { delivered: false, statusCode: null, error: `could not send: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const at = this.clock();
+    const outcome: AttemptOutcome =
+      result === 'dropped'
+        ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }
+        : this.outcomeOf(delivery, result, started, at);
+    try {
+      await this.store.record(delivery, this.owner, outcome);
+    } catch (error) {
+      // The lease runs out and another round makes the attempt again: at least once.
+      this.options.log?.warn({ err: error, channel: delivery.channelId, seq: delivery.seq }, 'could not record a delivery attempt');
+    }
+  }
+
+  private outcomeOf(delivery: ClaimedDelivery, result: AttemptResult, started: number, at: number): AttemptOutcome {
+    const base = { statusCode: result.statusCode, error: result.error, durationMs: Math.max(0, at - started), at: isoAt(at) };
+    if (result.delivered) return { ...base, state: 'delivered', nextAttemptAt: null };
+    const next = nextAttemptAt(delivery.attempt, at, Date.parse(delivery.handedOutAt), this.options.retryForMs, this.random);
+    return next === null ? { ...base, state: 'failed', nextAttemptAt: null } : { ...base, state: 'pending', nextAttemptAt: isoAt(next) };
+  }
+
+  private async send(delivery: ClaimedDelivery, now: number): Promise<AttemptResult | 'dropped'> {
+    const entry = await this.store.announced(delivery.seq);
+    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} not found` };
+    if (delivery.channelId === MAIL_CHANNEL) {
+      const mail = this.options.mail;
+      const message = mail ? bookingMail(entry, mail.publicUrl) : null;
+      if (!mail || !message || !delivery.recipient) return 'dropped';
+      return mail.mailer.send(delivery.recipient, message, `<entry-${delivery.seq}@${mail.domain}>`);
+    }
+    const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
+    const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));
+    if (!webhook || ('deleted' in webhook && webhook.deleted)) return 'dropped';
+    return this.poster.post({
+      url: webhook.url,
+      messageId: webhookMessageId(webhook.id, entry.seq),
+      timestamp: Math.floor(now / 1000),
+      body: JSON.stringify(webhookPayload(entry)),
+      secret: webhook.secret,
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
+
+/** The columns of an audit entry that decide whether a channel gets it. */
+export interface LoggedEntry {
+  seq: number;
+  action: string;
+  userId: string | null;
+}
+
+/** Which entries a channel delivers, and to whom: null to pass an entry by. */
+export type HandOutRule = (entry: LoggedEntry) => { recipient: string | null } | null;
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'dropped';
+
+/** A delivery this process now holds the lease of, for one attempt. */
+export interface ClaimedDelivery {
+  channelId: string;
+  seq: number;
+  action: string;
+  recipient: string | null;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** When the entry was handed out: retries stop WEBHOOK_RETRY_FOR after it. */
+  handedOutAt: string;
+}
+
+export interface AttemptOutcome {
+  state: DeliveryState;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
+  /** Set while state is pending. */
+  nextAttemptAt: string | null;
+}
+
+export interface HandOutWindow {
+  now: string;
+  /** Gaps first seen before this are taken for rolled-back transactions and forgotten. */
+  gapsSeenBefore: string;
+  limit: number;
+}
+
+/** The outbox as the delivery engine sees it; every call is its own short transaction. */
+export interface DeliveryStore {
+  activeWebhooks(): Promise<WebhookWithSecret[]>;
+  /** The webhook, also a deleted one (deletedAt set); null when it never existed. */
+  findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null>;
+  /** Starts a channel at the current end of the audit log, if it does not exist yet. */
+  openChannel(channelId: string, now: string): Promise<void>;
+  /**
+   * Hands the entries after the channel's cursor (and late commits into earlier gaps) out as deliveries;
+   * skips the channel while another process is at it. Returns how many entries it read.
+   */
+  handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number>;
+  /** Takes the lease of up to `limit` due deliveries nobody else holds. */
+  claimDue(now: string, owner: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]>;
+  /** What the entry announces; null if there is no such entry. */
+  announced(seq: number): Promise<AnnouncedEntry | null>;
+  /** Records an attempt; the delivery changes only while `owner` still holds its lease for that attempt. */
+  record(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<void>;
+}
+
+/** The admin's webhook registry and the delivery log it reads. */
+export interface WebhookStore {
+  /** Stores the webhook and starts its channel at the current end of the audit log, in one transaction. */
+  create(webhook: WebhookWithSecret, channelId: string): Promise<void>;
+  list(): Promise<Webhook[]>;
+  /** Marks it deleted and drops its pending deliveries; null when there is no such (undeleted) webhook. */
+  delete(id: string, channelId: string, now: string): Promise<Webhook | null>;
+  findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null>;
+  /** Attempts on a channel, newest first, before the attempt with id `beforeId`. */
+  attempts(channelId: string, beforeId: number | null, limit: number): Promise<Array<DeliveryAttempt & { id: number }>>;
+}

@@ -1,0 +1,112 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+const SECRET_PREFIX = 'whsec_';
+const SECRET_BYTES = 32;
+/** What is read of a receiver's answer at most; the body itself is never used. */
+export const RESPONSE_BYTES_READ = 4 * 1024;
+
+/** The outcome of one attempt; `delivered` is a 2xx within the timeout. */
+export interface AttemptResult {
+  delivered: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/** `whsec_` + base64 of 32 random bytes; those bytes are the HMAC key (Standard Webhooks). */
+export function newWebhookSecret(): string {
+  return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
+}
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` as Standard Webhooks defines it. */
+export function webhookSignature(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64')}`;
+}
+
+export interface SignedMessage {
+  url: string;
+  messageId: string;
+  /** Unix seconds, as sent in webhook-timestamp. */
+  timestamp: number;
+  body: string;
+  secret: string;
+}
+
+/**
+ * POSTs signed webhook messages. A receiver cannot hold more than one attempt's worth of the server:
+ * the whole exchange is bounded by the timeout, redirects are not followed (a 3xx is a failed attempt),
+ * and no more than a few KiB of an answer is read.
+ */
+export class WebhookSender {
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+
+  constructor(
+    private readonly timeoutMs: number,
+    maxSockets: number,
+  ) {
+    this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
+  }
+
+  post(message: SignedMessage): Promise<AttemptResult> {
+    const url = new URL(message.url);
+    const https = url.protocol === 'https:';
+    const send = https ? httpsRequest : httpRequest;
+    return new Promise<AttemptResult>((resolve) => {
+      let settled = false;
+      const finish = (result: AttemptResult) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
+      const req = send(url, {
+        method: 'POST',
+        agent: https ? this.httpsAgent : this.httpAgent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(message.body),
+          'user-agent': 'Boxoffice-Webhooks/1',
+          'webhook-id': message.messageId,
+          'webhook-timestamp': String(message.timestamp),
+          'webhook-signature': webhookSignature(message.secret, message.messageId, message.timestamp, message.body),
+        },
+      });
+      const timer = setTimeout(() => {
+        finish({ delivered: false, statusCode: null, error: `no answer within ${this.timeoutMs} ms` });
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('response', (res: IncomingMessage) => {
+        const statusCode = res.statusCode ?? 0;
+        const delivered = statusCode >= 200 && statusCode < 300;
+        finish({ delivered, statusCode, error: null });
+        let read = 0;
+        res.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > RESPONSE_BYTES_READ) res.destroy();
+        });
+        res.on('end', () => clearTimeout(timer));
+        res.on('close', () => clearTimeout(timer));
+        res.on('error', () => {});
+      });
+      req.on('error', (error: Error) => {
+        clearTimeout(timer);
+        finish({ delivered: false, statusCode: null, error: describe(error) });
+      });
+      req.end(message.body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+/** The network failure in a few words; never the URL (it may carry credentials). */
+function describe(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code ? `${code}: ${error.message}`.slice(0, 200) : error.message.slice(0, 200);
+}

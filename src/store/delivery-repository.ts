@@ -1,0 +1,305 @@
+import { type Selectable, sql } from 'kysely';
+import type { AuditAction } from '../domain/audit.js';
+import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
+import type {
+  AttemptOutcome,
+  ClaimedDelivery,
+  DeliveryStore,
+  HandOutRule,
+  HandOutWindow,
+  LoggedEntry,
+  WebhookStore,
+} from '../services/delivery-ports.js';
+import { AuditRepository } from './audit-repository.js';
+import type { Db, Dialect, OpenedDatabase } from './dialect.js';
+import type { WebhooksTable } from './schema.js';
+
+// Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
+const GAPS_PER_PASS = 100;
+const ERROR_MAX = 500;
+
+interface Gap {
+  from: number;
+  to: number;
+  seenAt: string;
+}
+
+function toWebhook(row: Selectable<WebhooksTable>): WebhookWithSecret & { deleted: boolean } {
+  return {
+    id: row.id,
+    url: row.url,
+    actions: row.actions === null ? null : (JSON.parse(row.actions) as AuditAction[]),
+    createdAt: row.created_at,
+    secret: row.secret,
+    deleted: row.deleted_at !== null,
+  };
+}
+
+function publicWebhook({ id, url, actions, createdAt }: Webhook): Webhook {
+  return { id, url, actions, createdAt };
+}
+
+/** Seq ranges in [from, to] that are not in `present` (sorted ascending). */
+function missingRuns(from: number, to: number, present: readonly number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  let next = from;
+  for (const seq of present) {
+    if (seq < next || seq > to) continue;
+    if (seq > next) runs.push([next, seq - 1]);
+    next = seq + 1;
+  }
+  if (next <= to) runs.push([next, to]);
+  return runs;
+}
+
+/** The outbox tables (webhooks, channels, gaps, deliveries, attempts) over Kysely, every engine. */
+export class DeliveryRepository implements DeliveryStore, WebhookStore {
+  private readonly db: Db;
+  private readonly dialect: Dialect;
+
+  constructor({ db, dialect }: OpenedDatabase) {
+    this.db = db;
+    this.dialect = dialect;
+  }
+
+  async activeWebhooks(): Promise<WebhookWithSecret[]> {
+    const rows = await this.db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null).orderBy('created_at').execute();
+    return rows.map(toWebhook);
+  }
+
+  async findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null> {
+    const row = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toWebhook(row) : null;
+  }
+
+  async list(): Promise<Webhook[]> {
+    const rows = await this.db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+    return rows.map((row) => publicWebhook(toWebhook(row)));
+  }
+
+  async create(webhook: WebhookWithSecret, channelId: string): Promise<void> {
+    await this.dialect.transaction(this.db, async (trx) => {
+      await trx
+        .insertInto('webhooks')
+        .values({
+          id: webhook.id,
+          url: webhook.url,
+          actions: webhook.actions === null ? null : JSON.stringify(webhook.actions),
+          secret: webhook.secret,
+          created_at: webhook.createdAt,
+          deleted_at: null,
+        })
+        .execute();
+      await this.insertChannelAtLogEnd(trx, channelId, webhook.createdAt);
+    });
+  }
+
+  async delete(id: string, channelId: string, now: string): Promise<Webhook | null> {
+    return this.dialect.transaction(this.db, async (trx) => {
+      const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+      if (!row) return null;
+      await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
+      await trx.updateTable('deliveries').set({ state: 'dropped' }).where('channel_id', '=', channelId).where('state', '=', 'pending').execute();
+      await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
+      return publicWebhook(toWebhook(row));
+    });
+  }
+
+  async attempts(channelId: string, beforeId: number | null, limit: number): Promise<Array<DeliveryAttempt & { id: number }>> {
+    let query = this.db.selectFrom('delivery_attempts').selectAll().where('channel_id', '=', channelId);
+    if (beforeId !== null) query = query.where('id', '<', beforeId);
+    const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((row) => ({
+      id: Number(row.id),
+      seq: Number(row.seq),
+      action: row.action,
+      attempt: Number(row.attempt),
+      statusCode: row.status_code === null ? null : Number(row.status_code),
+      error: row.error,
+      durationMs: Number(row.duration_ms),
+      at: row.at,
+      nextAttemptAt: row.next_attempt_at,
+    }));
+  }
+
+  async openChannel(channelId: string, now: string): Promise<void> {
+    const exists = await this.db.selectFrom('delivery_channels').select('id').where('id', '=', channelId).executeTakeFirst();
+    if (exists) return;
+    try {
+      await this.insertChannelAtLogEnd(this.db, channelId, now);
+    } catch (error) {
+      // Another process opened it first.
+      if (!this.dialect.isUniqueViolation(error)) throw error;
+    }
+  }
+
+  async handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number> {
+    return this.dialect.transaction(this.db, async (trx) => {
+      let channelQuery = trx.selectFrom('delivery_channels').select('last_seq').where('id', '=', channelId);
+      if (this.dialect.rowLocks) channelQuery = channelQuery.forUpdate();
+      // Another process is handing this channel out right now: it will do the same work.
+      if (this.dialect.skipLocked) channelQuery = channelQuery.skipLocked();
+      const channel = await channelQuery.executeTakeFirst();
+      if (!channel) return 0;
+      const cursor = Number(channel.last_seq);
+
+      const fresh = toLogged(await selectLogged(trx).where('seq', '>', cursor).orderBy('seq').limit(window.limit).execute());
+      const gaps = (
+        await trx
+          .selectFrom('delivery_gaps')
+          .selectAll()
+          .where('channel_id', '=', channelId)
+          .orderBy('from_seq')
+          .limit(GAPS_PER_PASS)
+          .execute()
+      ).map((row): Gap => ({ from: Number(row.from_seq), to: Number(row.to_seq), seenAt: row.seen_at }));
+      const late =
+        gaps.length === 0
+          ? []
+          : toLogged(
+              await selectLogged(trx)
+                .where((eb) => eb.or(gaps.map((gap) => eb.between('seq', gap.from, gap.to))))
+                .orderBy('seq')
+                .execute(),
+            );
+
+      await this.insertDeliveries(trx, channelId, [...late, ...fresh], rule, window.now);
+
+      // Gaps that filled up or expired go; what is still missing of the others stays, with its first sighting.
+      const lateSeqs = late.map((entry) => entry.seq);
+      for (const gap of gaps) {
+        const expired = gap.seenAt < window.gapsSeenBefore;
+        const runs = expired ? [] : missingRuns(gap.from, gap.to, lateSeqs);
+        const unchanged = runs.length === 1 && runs[0]?.[0] === gap.from && runs[0]?.[1] === gap.to;
+        if (unchanged) continue;
+        await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).where('from_seq', '=', gap.from).execute();
+        await this.insertGaps(trx, channelId, runs, gap.seenAt);
+      }
+      const last = fresh.at(-1);
+      if (last) {
+        // Seqs the cursor passes without seeing them belong to transactions still open, or rolled back.
+        await this.insertGaps(trx, channelId, missingRuns(cursor + 1, last.seq, fresh.map((entry) => entry.seq)), window.now);
+        await trx.updateTable('delivery_channels').set({ last_seq: last.seq }).where('id', '=', channelId).execute();
+      }
+      return fresh.length + late.length;
+    });
+  }
+
+  async claimDue(now: string, owner: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+    return this.dialect.transaction(this.db, async (trx) => {
+      let query = trx
+        .selectFrom('deliveries')
+        .select(['channel_id', 'seq', 'action', 'recipient', 'attempts', 'created_at'])
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
+        .orderBy('next_attempt_at')
+        .limit(limit);
+      if (this.dialect.rowLocks) query = query.forUpdate();
+      // Rows another process is claiming are passed over, not waited for: it takes those, this one the next.
+      if (this.dialect.skipLocked) query = query.skipLocked();
+      const rows = await query.execute();
+      if (rows.length === 0) return [];
+      await trx
+        .updateTable('deliveries')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: owner, lease_until: leaseUntil }))
+        .where((eb) => eb.or(rows.map((row) => eb.and([eb('channel_id', '=', row.channel_id), eb('seq', '=', row.seq)]))))
+        .execute();
+      return rows.map((row) => ({
+        channelId: row.channel_id,
+        seq: Number(row.seq),
+        action: row.action,
+        recipient: row.recipient,
+        attempt: Number(row.attempts) + 1,
+        handedOutAt: row.created_at,
+      }));
+    });
+  }
+
+  async announced(seq: number): Promise<AnnouncedEntry | null> {
+    // The entry carries the booking and the event as it left them (its snapshot).
+    return new AuditRepository(this.db).bySeq(seq);
+  }
+
+  async record(delivery: ClaimedDelivery, owner: string, outcome: AttemptOutcome): Promise<void> {
+    await this.dialect.transaction(this.db, async (trx) => {
+      await trx
+        .updateTable('deliveries')
+        .set({ state: outcome.state, next_attempt_at: outcome.nextAttemptAt ?? outcome.at, lease_owner: null, lease_until: null })
+        .where('channel_id', '=', delivery.channelId)
+        .where('seq', '=', delivery.seq)
+        .where('state', '=', 'pending')
+        .where('lease_owner', '=', owner)
+        .where('attempts', '=', delivery.attempt)
+        .execute();
+      if (outcome.state === 'dropped') return;
+      await trx
+        .insertInto('delivery_attempts')
+        .values({
+          channel_id: delivery.channelId,
+          seq: delivery.seq,
+          action: delivery.action,
+          attempt: delivery.attempt,
+          status_code: outcome.statusCode,
+          error: outcome.error === null ? null : outcome.error.slice(0, ERROR_MAX),
+          duration_ms: Math.round(outcome.durationMs),
+          at: outcome.at,
+          next_attempt_at: outcome.nextAttemptAt,
+        })
+        .execute();
+    });
+  }
+
+  private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {
+    const end = await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    await db
+      .insertInto('delivery_channels')
+      .values({ id: channelId, last_seq: Number(end?.seq ?? 0), created_at: now })
+      .execute();
+  }
+
+  private async insertDeliveries(db: Db, channelId: string, entries: readonly LoggedEntry[], rule: HandOutRule, now: string): Promise<void> {
+    const rows = entries.flatMap((entry) => {
+      const chosen = rule(entry);
+      return chosen
+        ? [
+            {
+              channel_id: channelId,
+              seq: entry.seq,
+              action: entry.action,
+              recipient: chosen.recipient,
+              state: 'pending',
+              attempts: 0,
+              created_at: now,
+              next_attempt_at: now,
+              lease_owner: null,
+              lease_until: null,
+            },
+          ]
+        : [];
+    });
+    if (rows.length === 0) return;
+    // An entry handed out before (a gap looked at again) keeps its delivery as it is.
+    const insert = db.insertInto('deliveries').values(rows);
+    await (this.dialect.upsert === 'on-conflict'
+      ? insert.onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing())
+      : insert.onDuplicateKeyUpdate({ state: sql.ref('state') })
+    ).execute();
+  }
+
+  private async insertGaps(db: Db, channelId: string, runs: ReadonlyArray<[number, number]>, seenAt: string): Promise<void> {
+    if (runs.length === 0) return;
+    await db
+      .insertInto('delivery_gaps')
+      .values(runs.map(([from, to]) => ({ channel_id: channelId, from_seq: from, to_seq: to, seen_at: seenAt })))
+      .execute();
+  }
+}
+
+function selectLogged(db: Db) {
+  return db.selectFrom('audit_log').select(['seq', 'action', 'user_id']);
+}
+
+function toLogged(rows: ReadonlyArray<{ seq: number | string; action: string; user_id: string | null }>): LoggedEntry[] {
+  return rows.map((row) => ({ seq: Number(row.seq), action: row.action, userId: row.user_id }));
+}

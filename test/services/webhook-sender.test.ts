@@ -1,0 +1,94 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RESPONSE_BYTES_READ, WebhookSender, newWebhookSecret, webhookSignature } from '../../src/services/webhook-sender.js';
+
+const TIMEOUT_MS = 300;
+
+describe('WebhookSender against hostile receivers', () => {
+  const servers: Server[] = [];
+  const sender = new WebhookSender(TIMEOUT_MS, 4);
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  }
+
+  const message = (url: string) => ({ url, messageId: 'msg_1', timestamp: Math.floor(Date.now() / 1000), body: '{"a":1}', secret: newWebhookSecret() });
+
+  it('signs as Standard Webhooks says: standardwebhooks verifies the headers it sends', async () => {
+    let verified: unknown = null;
+    const secret = newWebhookSecret();
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        verified = new Webhook(secret).verify(body, req.headers as Record<string, string>);
+        res.writeHead(200).end('ok');
+      });
+    });
+    const result = await sender.post({ ...message(url), secret });
+    expect(result).toEqual({ delivered: true, statusCode: 200, error: null });
+    expect(verified).toEqual({ a: 1 });
+    expect(webhookSignature(secret, 'msg_1', 1, 'x')).toBe(new Webhook(secret).sign('msg_1', new Date(1000), 'x'));
+  });
+
+  it('gives up on a receiver that never answers after the timeout', async () => {
+    const url = await serve(() => {});
+    const started = Date.now();
+    const result = await sender.post(message(url));
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 250);
+    expect(result).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/no answer within/) });
+  });
+
+  it('gives up on a receiver that answers too slowly', async () => {
+    const url = await serve((_req, res) => setTimeout(() => res.writeHead(200).end(), TIMEOUT_MS * 3));
+    expect(await sender.post(message(url))).toMatchObject({ delivered: false, statusCode: null });
+  });
+
+  it('does not follow a redirect: a 3xx is a failed attempt, and the target hears nothing', async () => {
+    let followed = false;
+    const target = await serve((_req, res) => {
+      followed = true;
+      res.writeHead(200).end();
+    });
+    const url = await serve((_req, res) => res.writeHead(307, { location: target }).end());
+    expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: 307, error: null });
+    expect(followed).toBe(false);
+  });
+
+  it('reads only a few KiB of an endless answer and drops the connection', async () => {
+    let written = 0;
+    let closed = false;
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const pump = () => {
+        while (!closed && res.write(chunk)) written += chunk.length;
+        if (!closed) res.once('drain', pump);
+      };
+      res.once('close', () => (closed = true));
+      pump();
+    });
+    expect(await sender.post(message(url))).toEqual({ delivered: true, statusCode: 200, error: null });
+    await expect.poll(() => closed, { timeout: TIMEOUT_MS * 2 }).toBe(true);
+    expect(written).toBeLessThan(64 * 1024 * 1024);
+    expect(RESPONSE_BYTES_READ).toBeLessThanOrEqual(8 * 1024);
+  });
+
+  it('reports a refused connection as an error without the URL', async () => {
+    const url = 'http://user:hunter2@127.0.0.1:9/hook';
+    const result = await sender.post(message(url));
+    expect(result).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(result.error).not.toContain('hunter2');
+  });
+});
