@@ -29,6 +29,8 @@ export interface Config {
   rateLimit: { max: number; windowMs: number; authMax: number };
   redisUrl: string | null;
   workers: number;
+  /** How long start-up waits for an unreachable database before giving up. */
+  databaseConnectTimeoutMs: number;
   /** Group commit: concurrent commands for one event share one transaction. */
   batch: { maxSize: number; maxQueue: number };
   /** Webhook and e-mail deliveries from the audit log. */
@@ -231,6 +233,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     workers: integer(env, 'WORKERS', 1, 1, 64),
+    databaseConnectTimeoutMs: duration(env, 'DATABASE_CONNECT_TIMEOUT', 30_000),
     batch: {
       maxSize: integer(env, 'BATCH_MAX_SIZE', DEFAULT_BATCH_LIMITS.maxSize, 1, 10_000),
       maxQueue: integer(env, 'BATCH_MAX_QUEUE', DEFAULT_BATCH_LIMITS.maxQueue, 1, 1_000_000),

@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
 import { openDeliveries } from './deliveries.js';
 import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
-import { serverOptions } from './server-options.js';
+import { createLogger, serverOptions } from './server-options.js';
 import { EventStreamHub } from './http/event-stream-hub.js';
 import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
 import { AccountService } from './services/account-service.js';
@@ -25,6 +25,7 @@ import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlStore } from './store/sql-store.js';
 import { SqlIdempotencyStore } from './store/sql-idempotency-store.js';
 import { SqlUserStore } from './store/sql-user-store.js';
+import { waitForDatabase } from './store/wait-for-database.js';
 import { WaitlistReader } from './store/waitlist-reader.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -43,9 +44,13 @@ function readConfig(): Readonly<Config> {
   }
 }
 
+/** A generated admin password, framed on stderr where a person sees it, and kept out of the log stream. */
 function announceGeneratedSecrets(config: Readonly<Config>, log: { warn(message: string): void }): void {
   if (config.adminPasswordGenerated) {
-    log.warn(`ADMIN_PASSWORD is not set; the admin password for this run is ${config.adminPassword} (user "${config.adminUser}")`);
+    log.warn('ADMIN_PASSWORD is not set; a password for this run is printed on stderr');
+    const line = `ADMIN_PASSWORD is not set; the admin password for this run is ${config.adminPassword} (user "${config.adminUser}")`;
+    const rule = '='.repeat(line.length + 4);
+    process.stderr.write(`\n${rule}\n| ${line} |\n${rule}\n\n`);
   }
   if (config.authSecretGenerated) {
     log.warn('AUTH_SECRET is not set; using a random one, so every token dies with this process');
@@ -60,10 +65,13 @@ function changeFeed(config: Readonly<Config>): ChangeFeed {
 }
 
 /** One app process: database, service, HTTP server, graceful shutdown. */
-async function serve(config: Readonly<Config>): Promise<void> {
+async function serve(config: Readonly<Config>, log: Logger): Promise<void> {
   const database = openDatabase(config.database);
   const store = new SqlStore(database);
-  if (cluster.isPrimary) await migrateToLatest(store.db);
+  if (cluster.isPrimary) {
+    await waitForDatabase(config.database, config.databaseConnectTimeoutMs, log);
+    await migrateToLatest(store.db);
+  }
   const tokens = new TokenIssuer(config.authSecret, config.tokenTtlMs);
   // Rate limiting fails open while Redis is away: bookings matter more than counters.
   const redis = config.redisUrl
@@ -98,7 +106,7 @@ async function serve(config: Readonly<Config>): Promise<void> {
     auth: { ...config, tokens },
     rateLimit: config.rateLimit,
     redis,
-    server: serverOptions(config),
+    server: serverOptions(log),
   });
   if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
   const sweeper = new ExpirySweeper(service, {
@@ -144,15 +152,16 @@ function installShutdown(app: FastifyInstance, closeResources: () => Promise<voi
 
 async function main(): Promise<void> {
   const config = readConfig();
+  const log = createLogger(config);
   if (config.workers > 1 && cluster.isPrimary) {
     // Migrate once, before any worker opens the schema.
+    await waitForDatabase(config.database, config.databaseConnectTimeoutMs, log);
     await migrateDatabase(config.database);
-    const log = pino({ level: config.logLevel });
     announceGeneratedSecrets(config, log);
     runPrimary(config, log);
     return;
   }
-  await serve(config);
+  await serve(config, log);
 }
 
 main().catch((error: unknown) => {

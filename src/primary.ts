@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { AggregatorRegistry } from 'prom-client';
 import type { Config } from './config.js';
+import { CLUSTER_METRICS } from './http/metrics.js';
 
 const RESTART_DELAY_MS = 1_000;
 const SHUTDOWN_GRACE_MS = 15_000;
@@ -14,6 +16,19 @@ export function runPrimary(config: Readonly<Config>, log: Logger): void {
   // Every worker must accept the same admin password and tokens, also generated ones.
   const env = { ADMIN_PASSWORD: config.adminPassword, AUTH_SECRET: config.authSecret };
   const fork = (): Worker => cluster.fork(env);
+
+  // A worker serving GET /metrics asks here for every worker's metrics, summed (or as each metric says).
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: unknown; id?: unknown }) => {
+    if (message?.type !== CLUSTER_METRICS.request) return;
+    const answer = (reply: { text?: string; error?: string }) => {
+      if (worker.isConnected()) worker.send({ type: CLUSTER_METRICS.answer, id: message.id, ...reply });
+    };
+    aggregator.clusterMetrics().then(
+      (text) => answer({ text }),
+      (error: unknown) => answer({ error: String(error) }),
+    );
+  });
 
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {

@@ -82,10 +82,12 @@ describe('server timeouts and header limits of the real server process', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('cuts off a client that sends its headers but dribbles the body (request timeout), with 408 or a closed socket', async () => {
+  it('cuts off a client that sends its headers but dribbles the body (request timeout), with a problem+json 408', async () => {
     const ending = await endings.slowBody;
     expect(ending.closedByServer).toBe(true);
-    expect(statusLine(ending)).toMatch(/^(HTTP\/1\.1 408 .*)?$/);
+    expect(statusLine(ending)).toBe('HTTP/1.1 408 Request Timeout');
+    expect(ending.received).toMatch(/\r\nContent-Type: application\/problem\+json/i);
+    expect(JSON.parse(ending.received.split('\r\n\r\n')[1] ?? '')).toMatchObject({ status: 408, code: 'REQUEST_TIMEOUT' });
   });
 
   it('cuts off a client that never finishes its headers (headers timeout)', async () => {
@@ -100,10 +102,11 @@ describe('server timeouts and header limits of the real server process', () => {
     expect(statusLine(ending)).toMatch(/^(HTTP\/1\.1 408 .*)?$/);
   });
 
-  it('refuses a header block over 16 KiB, in one header or in many, with 431 or a closed socket', async () => {
+  it('refuses a header block over 16 KiB, in one header or in many, with a problem+json 431', async () => {
     for (const ending of [await endings.oneHugeHeader, await endings.manyHeaders]) {
       expect(ending.closedByServer).toBe(true);
-      expect(statusLine(ending)).toMatch(/^(HTTP\/1\.1 431 .*)?$/);
+      expect(statusLine(ending)).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+      expect(JSON.parse(ending.received.split('\r\n\r\n')[1] ?? '')).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
     }
   });
 

@@ -75,6 +75,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // User ids may be 128 chars; longer segments must reach validation, not a 404.
     routerOptions: { maxParamLength: 512 },
     requestIdHeader: false,
+    // Requests that arrive while the server closes get our problem+json 503 (below), not Fastify's plain one.
+    return503OnClosing: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -94,7 +96,23 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   // JSON in, JSON out: a text body is 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
+  // Many clients send Content-Type: application/json with no body at all: that means no fields.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, undefined) : parseJson(request, body as string, done),
+  );
   registerErrorHandling(app);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // Keep-alive connections still bring requests while the server drains: send them elsewhere, politely.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('x-request-id', request.id).header('connection', 'close');
+    return sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
+  });
   app.decorateRequest('caller');
   app.decorateRequest('credentials', null);
   // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.

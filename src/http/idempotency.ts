@@ -7,7 +7,7 @@ import type { Caller } from './auth.js';
 declare module 'fastify' {
   interface FastifyRequest {
     /** The Idempotency-Key this request claimed; `answered` once its answer is stored. */
-    idempotency: { ref: KeyRef; answered: boolean } | null;
+    idempotency: { ref: KeyRef; answered: boolean; renewal: NodeJS.Timeout } | null;
   }
   interface FastifyContextConfig {
     /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored; sign-up: nor a password, in any form). */
@@ -68,7 +68,10 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
     const ref = { scope: scopeOf(request.caller), key: header };
     const claim = await idempotency.claim(ref, requestFingerprint(fingerprintKey, request));
     if (claim.kind === 'replay') return sendStored(reply.header('idempotent-replayed', 'true'), claim.answer);
-    request.idempotency = { ref, answered: false };
+    const claimed = { ...ref, token: claim.token };
+    // A slow request must not look abandoned: its lease is renewed until it is answered.
+    const renewal = setInterval(() => void idempotency.renew(claimed).catch(() => {}), idempotency.renewEveryMs).unref();
+    request.idempotency = { ref: claimed, answered: false, renewal };
   });
 
   // A route that passed no receipt down: store its 2xx answer now, right after the change.
@@ -84,6 +87,7 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
   // Refused or failed: nothing changed, so the key is free for a corrected retry.
   app.addHook('onResponse', async (request) => {
     const claimed = request.idempotency;
+    if (claimed) clearInterval(claimed.renewal);
     if (claimed && !claimed.answered) {
       await idempotency.release(claimed.ref).catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
     }

@@ -1,5 +1,6 @@
+import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditAction } from '../domain/audit.js';
 import type { EventChanges } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
@@ -36,6 +37,42 @@ const BOOKING_OUTCOMES: Partial<Record<AuditAction, string>> = {
 
 export const WAITLIST_GAUGE_EVENTS = 50;
 
+/** The IPC messages by which a worker asks the primary for the whole cluster's metrics. */
+export const CLUSTER_METRICS = { request: 'boxoffice:metrics-request', answer: 'boxoffice:metrics-answer' } as const;
+const CLUSTER_METRICS_WAIT_MS = 6_000;
+
+interface ClusterMetricsAnswer {
+  type: typeof CLUSTER_METRICS.answer;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+let clusterRequests = 0;
+
+/** Asks the primary, which gathers every worker's registry (prom-client's AggregatorRegistry). */
+function clusterMetrics(): Promise<string> {
+  const id = ++clusterRequests;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ClusterMetricsAnswer) => {
+      if (message?.type !== CLUSTER_METRICS.answer || message.id !== id) return;
+      settle();
+      if (message.text === undefined) reject(new DomainError('UNAVAILABLE', `The cluster's metrics could not be gathered: ${message.error}.`));
+      else resolve(message.text);
+    };
+    const timer = setTimeout(() => {
+      settle();
+      reject(new DomainError('UNAVAILABLE', "The cluster's metrics did not arrive in time."));
+    }, CLUSTER_METRICS_WAIT_MS);
+    const settle = () => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    process.on('message', onMessage);
+    process.send?.({ type: CLUSTER_METRICS.request, id });
+  });
+}
+
 /** Prometheus metrics of one app process, on a registry of its own. */
 export class Metrics implements CommitObserver {
   readonly registry = new Registry();
@@ -46,6 +83,11 @@ export class Metrics implements CommitObserver {
   constructor(sources: MetricsSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'boxoffice_' });
+    if (cluster.isWorker) {
+      // Answer the primary's aggregator with this registry; constructing one installs that listener.
+      AggregatorRegistry.setRegistries([this.registry]);
+      new AggregatorRegistry();
+    }
     this.requests = new Counter({
       name: 'boxoffice_http_requests_total',
       help: 'HTTP requests answered, by route template and status.',
@@ -70,6 +112,8 @@ export class Metrics implements CommitObserver {
       help: `Waiting-list length of the ${WAITLIST_GAUGE_EVENTS} open events with the longest lists.`,
       labelNames: ['event_id'],
       registers,
+      // Every process reads the same database: across workers the value is the same, not a sum.
+      aggregator: 'max',
       async collect() {
         this.reset();
         for (const { eventId, waitlistCount } of await sources.waitlists().catch(() => [])) {
@@ -129,8 +173,9 @@ export class Metrics implements CommitObserver {
         this.bookings.inc({ outcome: 'rejected', code: error.code });
       }
     });
+    // With WORKERS > 1 one scrape describes the whole server, not whichever worker took the connection.
     app.get('/metrics', { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) =>
-      reply.type(this.registry.contentType).send(await this.registry.metrics()),
+      reply.type(this.registry.contentType).send(cluster.isWorker ? await clusterMetrics() : await this.registry.metrics()),
     );
   }
 }

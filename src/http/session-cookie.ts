@@ -32,14 +32,26 @@ function secure(request: FastifyRequest): string {
   return request.protocol === 'https' ? '; Secure' : '';
 }
 
+/** The host:port of an Origin header, or null when it is absent, "null" or malformed. */
+function originHost(origin: string | undefined): string | null {
+  if (!origin) return null;
+  try {
+    const parsed = new URL(origin);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.host : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A browser attaches the cookie to whatever asks, so a change made with it must name this site as
  * its Origin (browsers send Origin on every non-GET fetch). SameSite=Strict alone does not cover
- * sibling subdomains or old browsers.
+ * sibling subdomains or old browsers. The host is compared, not the scheme: behind a proxy that
+ * ends TLS the server sees http while the browser says https.
  */
 export function requireSameOrigin(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
-  const origin = request.headers.origin;
-  if (origin !== undefined && origin === `${request.protocol}://${request.host}`) return;
+  const host = originHost(request.headers.origin);
+  if (host !== null && host === originHost(`http://${request.host}`)) return;
   throw new DomainError('FORBIDDEN', 'A change made with the session cookie must come from this site (its Origin header is missing or foreign).');
 }

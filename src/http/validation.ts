@@ -114,26 +114,44 @@ function isStorableText(text: string): boolean {
   return !UNSTORABLE.test(text);
 }
 
-// No request of this API nests deeper than a few levels; a deeper body is refused before anything walks it.
-const MAX_DEPTH = 32;
+interface TextNode {
+  value: unknown;
+  key: string;
+  parent: TextNode | null;
+}
 
-function malformedText(value: unknown, path: string, found: FieldError[], depth = 0): void {
-  if (typeof value === 'string') {
-    if (!isStorableText(value)) found.push({ path, message: 'must be well-formed Unicode text without NUL characters' });
-  } else if (value && typeof value === 'object' && depth >= MAX_DEPTH) {
-    found.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep` });
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => malformedText(item, `${path}/${index}`, found, depth + 1));
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const name = isStorableText(key) ? key : key.replace(UNSTORABLE, '\uFFFD');
-      if (name !== key) found.push({ path: `${path}/${name}`, message: 'field names must be well-formed Unicode without NUL characters' });
-      malformedText(item, `${path}/${name}`, found, depth + 1);
+const pathOf = (node: TextNode): string => {
+  const keys: string[] = [];
+  for (let at: TextNode | null = node; at; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('/');
+};
+
+const MAX_REPORTED = 10;
+
+/**
+ * Walks with a stack of its own, and spells a path out only for what it reports: a 16 KiB body can
+ * nest thousands of arrays deep.
+ */
+function malformedText(root: unknown, rootPath: string, found: FieldError[]): void {
+  const pending: TextNode[] = [{ value: root, key: rootPath, parent: null }];
+  for (let node = pending.pop(); node && found.length < MAX_REPORTED; node = pending.pop()) {
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (!isStorableText(value)) found.push({ path: pathOf(node), message: 'must be well-formed Unicode text without NUL characters' });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => pending.push({ value: item, key: String(index), parent: node }));
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        const name = isStorableText(key) ? key : key.replace(UNSTORABLE, '\uFFFD');
+        const child = { value: item, key: name, parent: node };
+        if (name !== key) found.push({ path: pathOf(child), message: 'field names must be well-formed Unicode without NUL characters' });
+        pending.push(child);
+      }
     }
   }
 }
 
-/** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body, and deep nesting. */
+/** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body. */
 export function refuseMalformedText(request: { params: unknown; query: unknown; body: unknown }): void {
   const found: FieldError[] = [];
   malformedText(request.params, '/params', found);

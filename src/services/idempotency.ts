@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../domain/errors.js';
 
@@ -18,23 +19,27 @@ export interface KeyRecord {
 export interface KeyRef {
   scope: string;
   key: string;
+  /** The claim this request holds; only its holder may renew, answer or release the key. */
+  token?: string;
 }
 
 /** Where idempotency keys live: the same database as the changes they answer. */
 export interface IdempotencyStore {
   /** Inserts a pending claim; false when the key is already there. */
-  insertPending(ref: KeyRef, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
+  insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
   find(ref: KeyRef): Promise<KeyRecord | null>;
   /** Takes over an abandoned or expired claim, if it is still the one seen; true when taken. */
-  takeOver(ref: KeyRef, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
-  /** Stores the answer of a claim whose change did not go through a transaction of its own. */
-  complete(ref: KeyRef, answer: StoredAnswer): Promise<void>;
+  takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
+  /** Extends the lease of the claim `ref.token` holds; false when it no longer holds it. */
+  renew(ref: KeyRef, leaseUntil: string): Promise<boolean>;
+  /** Stores the answer of a claim whose change did not go through a transaction of its own; false when the claim was lost. */
+  complete(ref: KeyRef, answer: StoredAnswer): Promise<boolean>;
   /** Forgets a pending claim whose request was refused or failed, so the key can be used again. */
   release(ref: KeyRef): Promise<void>;
   purgeExpired(now: string): Promise<number>;
 }
 
-export type Claim = { kind: 'claimed' } | { kind: 'replay'; answer: StoredAnswer };
+export type Claim = { kind: 'claimed'; token: string } | { kind: 'replay'; answer: StoredAnswer };
 
 export interface IdempotencyOptions {
   /** How long keys are remembered (at least 24 h). */
@@ -67,10 +72,12 @@ export class IdempotencyService {
   async claim(ref: KeyRef, requestHash: string): Promise<Claim> {
     // Waiting is measured in polls, not by the clock that dates the records.
     let pollsLeft = Math.ceil(this.options.waitMs / this.options.pollMs);
+    const token = randomBytes(12).toString('base64url');
+    const mine = { ...ref, token };
     for (;;) {
       const now = this.clock();
       const times = [new Date(now).toISOString(), this.at(now + this.options.leaseMs), this.at(now + this.options.ttlMs)] as const;
-      if (await this.store.insertPending(ref, requestHash, ...times)) return { kind: 'claimed' };
+      if (await this.store.insertPending(mine, requestHash, ...times)) return { kind: 'claimed', token };
       const seen = await this.store.find(ref);
       if (!seen) continue; // released or purged in between: try again
       const expired = seen.expiresAt <= times[0];
@@ -80,7 +87,7 @@ export class IdempotencyService {
       if (!expired && seen.state === 'done' && seen.answer) return { kind: 'replay', answer: seen.answer };
       const abandoned = seen.state === 'pending' && seen.leaseUntil <= times[0];
       if (expired || abandoned) {
-        if (await this.store.takeOver(ref, seen, requestHash, ...times)) return { kind: 'claimed' };
+        if (await this.store.takeOver(mine, seen, requestHash, ...times)) return { kind: 'claimed', token };
         continue;
       }
       if (pollsLeft-- <= 0) {
@@ -90,8 +97,18 @@ export class IdempotencyService {
     }
   }
 
-  complete(ref: KeyRef, answer: StoredAnswer): Promise<void> {
+  complete(ref: KeyRef, answer: StoredAnswer): Promise<boolean> {
     return this.store.complete(ref, answer);
+  }
+
+  /** Keeps a claim whose request is still running from looking abandoned; false once it is lost. */
+  renew(ref: KeyRef): Promise<boolean> {
+    return this.store.renew(ref, this.at(this.clock() + this.options.leaseMs));
+  }
+
+  /** How often a running request renews its claim: well within the lease. */
+  get renewEveryMs(): number {
+    return Math.max(1, Math.floor(this.options.leaseMs / 3));
   }
 
   release(ref: KeyRef): Promise<void> {

@@ -14,8 +14,9 @@ function toRecord(row: Selectable<IdempotencyKeysTable>): KeyRecord {
 }
 
 /** The columns of a fresh pending claim, whether inserted or taken over. */
-function pendingClaim(requestHash: string, now: string, leaseUntil: string, expiresAt: string) {
+function pendingClaim(token: string, requestHash: string, now: string, leaseUntil: string, expiresAt: string) {
   return {
+    claim_token: token,
     request_hash: requestHash,
     state: 'pending',
     status_code: null,
@@ -29,10 +30,10 @@ function pendingClaim(requestHash: string, now: string, leaseUntil: string, expi
 export class IdempotencyRepository {
   constructor(private readonly db: Db) {}
 
-  async insertPending(ref: KeyRef, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<void> {
+  async insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<void> {
     await this.db
       .insertInto('idempotency_keys')
-      .values({ scope: ref.scope, idempotency_key: ref.key, ...pendingClaim(requestHash, now, leaseUntil, expiresAt) })
+      .values({ scope: ref.scope, idempotency_key: ref.key, ...pendingClaim(ref.token, requestHash, now, leaseUntil, expiresAt) })
       .execute();
   }
 
@@ -47,10 +48,10 @@ export class IdempotencyRepository {
   }
 
   /** Compare-and-set on the lease the caller saw, so two takers cannot both win. */
-  async takeOver(ref: KeyRef, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  async takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
     const result = await this.db
       .updateTable('idempotency_keys')
-      .set(pendingClaim(requestHash, now, leaseUntil, expiresAt))
+      .set(pendingClaim(ref.token, requestHash, now, leaseUntil, expiresAt))
       .where('scope', '=', ref.scope)
       .where('idempotency_key', '=', ref.key)
       .where('state', '=', seen.state)
@@ -60,14 +61,29 @@ export class IdempotencyRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async complete(ref: KeyRef, answer: StoredAnswer): Promise<void> {
-    await this.db
+  /** Only the pending claim `ref.token` holds (any pending one without a token); true when it was answered. */
+  async complete(ref: KeyRef, answer: StoredAnswer): Promise<boolean> {
+    const result = await this.db
       .updateTable('idempotency_keys')
       .set({ state: 'done', status_code: answer.statusCode, response_body: answer.body })
       .where('scope', '=', ref.scope)
       .where('idempotency_key', '=', ref.key)
       .where('state', '=', 'pending')
-      .execute();
+      .$if(ref.token !== undefined, (query) => query.where('claim_token', '=', ref.token ?? ''))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async renew(ref: KeyRef, leaseUntil: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('idempotency_keys')
+      .set({ lease_until: leaseUntil })
+      .where('scope', '=', ref.scope)
+      .where('idempotency_key', '=', ref.key)
+      .where('state', '=', 'pending')
+      .where('claim_token', '=', ref.token ?? '')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async release(ref: KeyRef): Promise<void> {
@@ -76,6 +92,7 @@ export class IdempotencyRepository {
       .where('scope', '=', ref.scope)
       .where('idempotency_key', '=', ref.key)
       .where('state', '=', 'pending')
+      .$if(ref.token !== undefined, (query) => query.where('claim_token', '=', ref.token ?? ''))
       .execute();
   }
 

@@ -80,6 +80,8 @@ export interface IdempotencyKeysTable {
   /** A pending claim older than this was abandoned (its process died): another request may take it over. */
   lease_until: string;
   expires_at: string;
+  /** Which claim holds the key: only its holder may renew, answer or release it. */
+  claim_token: string | null;
 }
 
 export interface WebhooksTable {

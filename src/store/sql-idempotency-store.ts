@@ -11,7 +11,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     this.keys = new IdempotencyRepository(database.db);
   }
 
-  async insertPending(ref: KeyRef, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  async insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
     try {
       await this.keys.insertPending(ref, requestHash, now, leaseUntil, expiresAt);
       return true;
@@ -25,12 +25,16 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     return this.guard(() => this.keys.find(ref));
   }
 
-  takeOver(ref: KeyRef, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
     return this.guard(() => this.keys.takeOver(ref, seen, requestHash, now, leaseUntil, expiresAt));
   }
 
-  complete(ref: KeyRef, answer: StoredAnswer): Promise<void> {
+  complete(ref: KeyRef, answer: StoredAnswer): Promise<boolean> {
     return this.guard(() => this.keys.complete(ref, answer));
+  }
+
+  renew(ref: KeyRef, leaseUntil: string): Promise<boolean> {
+    return this.guard(() => this.keys.renew(ref, leaseUntil));
   }
 
   release(ref: KeyRef): Promise<void> {

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'kysely';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Booking } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
@@ -79,8 +78,11 @@ class SqlEventTransaction implements EventTransaction {
     return this.bookings.waitlistHead(eventId, depth);
   }
 
-  storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
-    return this.keys.complete(ref, answer);
+  async storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
+    // The claim ran out and another request took the key over: this change must not commit beside its run.
+    if (!(await this.keys.complete(ref, answer))) {
+      throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
+    }
   }
 
   async applyChanges(changes: EventChanges): Promise<void> {
@@ -172,7 +174,8 @@ export class SqlStore implements BoxofficeStore {
   }
 
   async ping(): Promise<void> {
-    await this.read(() => sql`select 1`.execute(this.db));
+    // A table, not `select 1`: a MySQL connection whose database was dropped still answers `select 1`.
+    await this.read(() => this.db.selectFrom('events').select('id').limit(1).execute());
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,5 @@
+import { startInstant } from '../domain/starts-at.js';
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeZone: 'UTC' });
@@ -24,7 +26,8 @@ export function zoneName(timeZone: string): string {
  */
 export function formatStart(startsAt: string, timeZone = 'UTC'): string {
   if (isDateOnly(startsAt)) return dateOnly.format(new Date(`${startsAt}T00:00:00Z`));
-  const date = new Date(startsAt);
+  // A time without an offset is on the event's clock, as the server reads it too.
+  const date = new Date(startInstant(startsAt, timeZone));
   if (Number.isNaN(date.getTime())) return startsAt;
   try {
     const text = new Intl.DateTimeFormat(undefined, {
@@ -101,13 +104,6 @@ function wallTime(epochMs: number, timeZone: string): WallTime {
   return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour') % 24, minute: part('minute'), second: part('second') };
 }
 
-/** Minutes the zone is ahead of UTC at that instant. */
-function offsetMinutes(epochMs: number, timeZone: string): number {
-  const wall = wallTime(epochMs, timeZone);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
-  return Math.round((asUtc - Math.floor(epochMs / 1000) * 1000) / 60_000);
-}
-
 function offsetText(minutes: number): string {
   const sign = minutes >= 0 ? '+' : '-';
   const hours = String(Math.floor(Math.abs(minutes) / 60)).padStart(2, '0');
@@ -122,10 +118,9 @@ export function zonedInputToIso(value: string, timeZone: string): string | null 
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!match) return null;
   const [, year, month, day, hour, minute, second = '00'] = match;
-  const asUtc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
-  // Two passes settle the offset across a daylight-saving change.
-  let offset = offsetMinutes(asUtc, timeZone);
-  offset = offsetMinutes(asUtc - offset * 60_000, timeZone);
+  const wall = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  // The offset in force at that wall time in that zone, daylight saving included.
+  const offset = Math.round((wall - startInstant(`${year}-${month}-${day}T${hour}:${minute}:${second}`, timeZone)) / 60_000);
   return `${year}-${month}-${day}T${hour}:${minute}:${second}${offsetText(offset)}`;
 }
 
@@ -133,7 +128,7 @@ export function zonedInputToIso(value: string, timeZone: string): string | null 
 export function isoToZonedInput(startsAt: string | null, timeZone: string): string {
   if (!startsAt) return '';
   if (isDateOnly(startsAt)) return `${startsAt}T00:00`;
-  const epoch = Date.parse(startsAt);
+  const epoch = startInstant(startsAt, timeZone);
   if (Number.isNaN(epoch)) return '';
   const wall = wallTime(epoch, timeZone);
   const pad = (value: number) => String(value).padStart(2, '0');
@@ -151,9 +146,15 @@ export function knownZones(): string[] {
   return supported.includes('UTC') ? supported : ['UTC', ...supported];
 }
 
+/** The instant an event starts, read as the server reads it; null without a start. */
+export function startEpoch(event: { startsAt: string | null; timeZone?: string | null }): number | null {
+  if (!event.startsAt) return null;
+  const epoch = startInstant(event.startsAt, zoneOf(event));
+  return Number.isNaN(epoch) ? null : epoch;
+}
+
 /** Whether the event's start has passed: SPEC rule 1 closes its sales then. */
-export function hasStarted(startsAt: string | null, now = Date.now()): boolean {
-  if (!startsAt) return false;
-  const epoch = Date.parse(isDateOnly(startsAt) ? `${startsAt}T00:00:00Z` : startsAt);
-  return !Number.isNaN(epoch) && epoch <= now;
+export function hasStarted(event: { startsAt: string | null; timeZone?: string | null }, now = Date.now()): boolean {
+  const epoch = startEpoch(event);
+  return epoch !== null && epoch <= now;
 }

@@ -25,13 +25,13 @@ export function spawnServer(env: Record<string, string | undefined>): ChildProce
 }
 
 /** `timeoutMs` bounds the start: a cluster of workers compiling at once on a busy machine needs longer. */
-export async function startServer(env: Record<string, string | undefined>, { timeoutMs = 30_000 } = {}): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string | undefined>, { timeoutMs = 60_000 } = {}): Promise<ServerProcess> {
   const child = spawnServer(env);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      // SIGTERM: a cluster primary stops its workers on it; SIGKILL would orphan them.
+      // A server that never came up must not outlive its test; SIGTERM, as a cluster primary stops its workers on it.
       child.kill('SIGTERM');
       reject(new Error(`server did not start:\n${output}`));
     }, timeoutMs);

@@ -63,6 +63,7 @@ describe.each(ENGINES)('ticket codes and check-in on $name', (engine) => {
     ['spaces instead of dashes', (code: string) => code.replaceAll('-', ' ')],
     ['no dashes', (code: string) => code.replaceAll('-', '')],
     ['surrounding spaces', (code: string) => `  ${code}  `],
+    ['I, L and O for 1, 1 and 0', (code: string) => code.replace(/1/g, (_, at: number) => (at % 2 ? 'I' : 'l')).replaceAll('0', 'O')],
   ])('reads a code typed in %s', async (_case, typed) => {
     const event = await createEvent(t.app, { totalTickets: 1 });
     const booking = await book(t.app, event.id, 'typist');
@@ -116,6 +117,41 @@ describe.each(ENGINES)('ticket codes and check-in on $name', (engine) => {
     expect(response.statusCode).toBe(409);
     expect(response.json()).toMatchObject({ code: 'ALREADY_CHECKED_IN', booking: { userId: 'inside', status: 'confirmed' } });
     expect(await bookingOf(event.id, 'outside')).toMatchObject({ status: 'waitlisted', position: 1 });
+  });
+
+  it('answers a repeated scan with the same Idempotency-Key with the first 200, not a 409', async () => {
+    const event = await createEvent(t.app, { totalTickets: 1 });
+    const booking = await book(t.app, event.id, 'retry');
+    const scan = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/events/${event.id}/check-ins`,
+        headers: asAdmin({ 'idempotency-key': `scan-${booking.id}` }),
+        payload: { ticketCode: booking.ticketCode },
+      });
+    const first = await scan();
+    const again = await scan();
+    expect(first.statusCode).toBe(200);
+    expect([again.statusCode, again.headers['idempotent-replayed'], again.body]).toEqual([200, 'true', first.body]);
+    expect((await getEvent(t.app, event.id)).checkedInCount).toBe(1);
+  });
+
+  it('a check-in and a cancel of the same booking at once: exactly one wins, and each answer says which', async () => {
+    const event = await createEvent(t.app, { totalTickets: 10 });
+    const bookings = await Promise.all(Array.from({ length: 10 }, (_, i) => book(t.app, event.id, `door-${i}`)));
+    const rounds = await Promise.all(
+      bookings.map((booking) => Promise.all([checkIn(event.id, booking.ticketCode), send('DELETE', `/api/v1/events/${event.id}/bookings/${booking.userId}`)])),
+    );
+    for (const [scanned, cancelled] of rounds) {
+      if (scanned.statusCode === 200) {
+        expect([cancelled.statusCode, cancelled.json().code]).toEqual([409, 'ALREADY_CHECKED_IN']);
+      } else {
+        expect([scanned.statusCode, scanned.json().code, cancelled.statusCode]).toEqual([409, 'TICKET_NOT_VALID', 200]);
+      }
+    }
+    const admitted = rounds.filter(([scanned]) => scanned.statusCode === 200).length;
+    expect(await getEvent(t.app, event.id)).toMatchObject({ checkedInCount: admitted, bookedCount: admitted });
+    await expectCountsAgree(t.app, event.id);
   });
 
   it('admits the booker a hold confirmed, not before', async () => {

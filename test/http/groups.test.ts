@@ -106,6 +106,20 @@ describe.each(ENGINES)('groups, reduce and capacity on $name', (engine) => {
       await expectCountsAgree(t.app, event.id);
     });
 
+    it('promotes far down a long list of groups in one release, strictly in order', async () => {
+      const event = await createEvent(t.app, { totalTickets: 59, maxPerBooking: 59 });
+      await book(t.app, event.id, 'whale', { quantity: 59 });
+      const sizes = Array.from({ length: 80 }, (_, i) => 1 + (i % 3));
+      for (const [i, quantity] of sizes.entries()) await book(t.app, event.id, `g-${i}`, { quantity });
+      const { promotedAll } = (await send('DELETE', `/api/v1/events/${event.id}/bookings/whale`)).json<{ promotedAll: BookingView[] }>();
+      // 1+2+3 repeats: 29 groups take 57 tickets; the 30th (3) does not fit into the 2 left and holds back the 31st (1).
+      expect(promotedAll.map((booking) => booking.userId)).toEqual(sizes.slice(0, 29).map((_, i) => `g-${i}`));
+      expect(counts(await getEvent(t.app, event.id))).toMatchObject({ bookedCount: 57, availableTickets: 2, waitlistCount: 51 });
+      expect(await bookingOf(event.id, 'g-29')).toMatchObject({ status: 'waitlisted', position: 1, quantity: 3 });
+      expect(await bookingOf(event.id, 'g-30')).toMatchObject({ status: 'waitlisted', position: 2, quantity: 1 });
+      await expectCountsAgree(t.app, event.id);
+    });
+
     it.each([
       ['zero', 0],
       ['negative', -2],

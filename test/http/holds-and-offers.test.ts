@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BookingView } from '../../src/domain/booking.js';
 import { ExpirySweeper } from '../../src/services/expiry-sweeper.js';
+import { signUp } from '../helpers/accounts.js';
 import { ENGINES } from '../helpers/engines.js';
 import { asAdmin, auditOf, book, cancel, createEvent, expectCountsAgree, getEvent } from '../helpers/factories.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -117,6 +118,30 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       expect(second).toMatchObject({ status: 'waitlisted', position: 1 });
     });
 
+    it('hands the tickets of a cancelled hold to the next in line', async () => {
+      const event = await createEvent(t.app, { totalTickets: 2 });
+      await book(t.app, event.id, 'undecided', { quantity: 2, hold: true });
+      await book(t.app, event.id, 'next', { quantity: 2 });
+      const { booking, promoted } = await cancel(t.app, event.id, 'undecided');
+      expect(booking).toMatchObject({ status: 'cancelled', expiresAt: null, ticketCode: null });
+      expect(promoted).toMatchObject({ userId: 'next', status: 'confirmed' });
+      expect(await getEvent(t.app, event.id)).toMatchObject({ heldCount: 0, bookedCount: 2 });
+    });
+
+    it('lets the booker confirm their own hold, and no other user', async () => {
+      const event = await createEvent(t.app, { totalTickets: 2 });
+      const booker = await signUp(t.app);
+      const stranger = await signUp(t.app);
+      const held = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: booker.headers, payload: { hold: true } });
+      expect(held.json().booking).toMatchObject({ userId: booker.userId, status: 'pending' });
+      const url = `/api/v1/events/${event.id}/bookings/${booker.userId}/confirm`;
+      expect((await t.app.inject({ method: 'POST', url, headers: stranger.headers })).statusCode).toBe(403);
+      expect((await t.app.inject({ method: 'POST', url })).statusCode).toBe(401);
+      const confirmed = await t.app.inject({ method: 'POST', url, headers: booker.headers });
+      expect(confirmed.json().booking).toMatchObject({ status: 'confirmed' });
+      expect((await actions(event.id)).at(-1)).toEqual(['booking.confirmed', booker.userId, booker.userId]);
+    });
+
     it('reduces a hold, releasing held tickets', async () => {
       const event = await createEvent(t.app, { totalTickets: 4 });
       await book(t.app, event.id, 'holder', { quantity: 4, hold: true });
@@ -169,6 +194,14 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       await expectCountsAgree(t.app, event.id);
     });
 
+    it('offers the tickets a capacity raise frees, in list order', async () => {
+      const event = await createEvent(t.app, { totalTickets: 1, waitlistMode: 'offer', offerTtlSeconds: 600 });
+      for (const userId of ['a', 'b', 'c']) await book(t.app, event.id, userId);
+      const raised = await send('PATCH', `/api/v1/events/${event.id}`, { totalTickets: 3 });
+      expect(raised.json()).toMatchObject({ bookedCount: 1, heldCount: 2, availableTickets: 0, waitlistCount: 0 });
+      for (const userId of ['b', 'c']) expect(await bookingOf(event.id, userId)).toMatchObject({ status: 'pending', expiresAt: inSeconds(600) });
+    });
+
     it('promotes a waiting booking that asked for a hold to pending in auto mode', async () => {
       const event = await createEvent(t.app, { totalTickets: 1, holdTtlSeconds: 300 });
       await book(t.app, event.id, 'a');
@@ -215,6 +248,17 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       expect(entries.filter(([action]) => action === 'booking.promoted')).toEqual([['booking.promoted', 'heir', 'system']]);
       expect(await getEvent(t.app, event.id)).toMatchObject({ bookedCount: 1, heldCount: 0, availableTickets: 0, waitlistCount: 0 });
       await expectCountsAgree(t.app, event.id);
+    });
+
+    it('lapses what is due before any command decides, so a capacity cut counts a lapsed hold as free', async () => {
+      const event = await createEvent(t.app, { totalTickets: 4, holdTtlSeconds: 30 });
+      await book(t.app, event.id, 'kept', { quantity: 2 });
+      const held = await book(t.app, event.id, 'lapsed', { quantity: 2, hold: true });
+      clock.moveTo(held.expiresAt as string);
+      const cut = await send('PATCH', `/api/v1/events/${event.id}`, { totalTickets: 2 });
+      expect(cut.statusCode).toBe(200);
+      expect(cut.json()).toMatchObject({ totalTickets: 2, bookedCount: 2, heldCount: 0, availableTickets: 0 });
+      expect(await bookingOf(event.id, 'lapsed')).toMatchObject({ status: 'expired' });
     });
 
     it('expires the lapsed holds of many events in one sweep, releasing each event to its own waiting list', async () => {

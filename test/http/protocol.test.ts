@@ -3,7 +3,8 @@ import type { UserStore } from '../../src/services/account-service.js';
 import type { IdempotencyStore } from '../../src/services/idempotency.js';
 import type { BoxofficeStore } from '../../src/services/ports.js';
 import { SQLITE } from '../helpers/engines.js';
-import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
+import { signUp } from '../helpers/accounts.js';
+import { asAdmin, book, createEvent, getEvent } from '../helpers/factories.js';
 import { ADMIN_USER, type TestApp, buildAppOver, createTestApp } from '../helpers/test-app.js';
 
 describe('HTTP protocol', () => {
@@ -23,6 +24,20 @@ describe('HTTP protocol', () => {
     expect(response.statusCode).toBe(413);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json().code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('takes Content-Type: application/json with no body as no fields, on a cancel and on a user\'s booking', async () => {
+    const event = await createEvent(t.app, { totalTickets: 2 });
+    await book(t.app, event.id, 'no-body');
+    const json = { 'content-type': 'application/json' };
+    const cancelled = await t.app.inject({ method: 'DELETE', url: `/api/v1/events/${event.id}/bookings/no-body`, headers: asAdmin(json) });
+    expect(cancelled.statusCode).toBe(200);
+    const user = await signUp(t.app);
+    const booked = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: { ...user.headers, ...json } });
+    expect(booked.statusCode).toBe(201);
+    expect(booked.json().booking.userId).toBe(user.userId);
+    const blank = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: asAdmin(json), payload: ' ' });
+    expect(blank.statusCode).toBe(400);
   });
 
   it('refuses a body that is not JSON with 415', async () => {

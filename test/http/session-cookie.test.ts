@@ -58,6 +58,8 @@ describe('the web page session cookie', () => {
     expect(noOrigin.json()).toMatchObject({ code: 'FORBIDDEN' });
     const foreign = await t.app.inject({ method: 'POST', url, headers: { cookie, origin: 'https://evil.example' }, payload: {} });
     expect(foreign.statusCode).toBe(403);
+    const sibling = await t.app.inject({ method: 'POST', url, headers: { cookie, origin: 'http://localhost.evil.example' }, payload: {} });
+    expect(sibling.statusCode).toBe(403);
     const same = await t.app.inject({ method: 'POST', url, headers: { cookie, origin: ORIGIN }, payload: {} });
     expect(same.statusCode).toBe(201);
     expect(same.json()).toMatchObject({ booking: { userId: email, status: 'confirmed' } });

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE } from '../helpers/engines.js';
 import { book, cancel, createEvent } from '../helpers/factories.js';
@@ -49,6 +50,22 @@ describe('GET /api/v1/events/:eventId/stream', () => {
     expect(t.hub.connections).toBeGreaterThanOrEqual(5);
     for (const stream of streams) stream.close();
     await until(() => t.hub.connections === 0);
+  });
+
+  it('answers HEAD with the stream\'s status and type, no body, and keeps no subscriber', async () => {
+    const event = await createEvent(t.app);
+    const answer = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+      const req = request(`${base}/api/v1/events/${event.id}/stream`, { method: 'HEAD' }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      });
+      req.on('error', reject);
+      req.setTimeout(2_000, () => req.destroy(new Error('HEAD was never answered')));
+      req.end();
+    });
+    expect(answer).toEqual({ status: 200, type: 'text/event-stream; charset=utf-8', body: '' });
+    expect(t.hub.connections).toBe(0);
   });
 
   it('answers an unknown event with a problem+json 404, not a stream', async () => {

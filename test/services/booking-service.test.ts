@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
 import type { EventCommand } from '../../src/domain/decide.js';
-import { IdempotencyService } from '../../src/services/idempotency.js';
+import { DEFAULT_IDEMPOTENCY, IdempotencyService } from '../../src/services/idempotency.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { ENGINES } from '../helpers/engines.js';
 import { ONE_TICKET, queued, uniqueId } from '../helpers/factories.js';
@@ -124,6 +124,23 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     const row = await keyRow(ref.key);
     expect(row).toMatchObject({ state: 'done', status_code: 201 });
     expect(JSON.parse(row?.response_body ?? '')).toEqual({ booking });
+  });
+
+  it('commits nothing for a request whose claim was taken over meanwhile; the taker’s run is the one that counts', async () => {
+    const event = await t.service.openEvent({ name: 'Taken over', venue: null, startsAt: null, totalTickets: 2 }, BY);
+    let now = Date.parse('2026-11-23T12:00:00.000Z');
+    const keys = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }), DEFAULT_IDEMPOTENCY, () => now);
+    const ref = { scope: 'admin', key: uniqueId('taken-over') };
+    const first = await keys.claim(ref, 'hash');
+    now += DEFAULT_IDEMPOTENCY.leaseMs + 1; // the first request stalled past its lease without renewing it
+    const second = await keys.claim(ref, 'hash');
+    expect(second.kind).toBe('claimed');
+    const render = (result: unknown) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) });
+    const token = (claim: typeof first) => (claim.kind === 'claimed' ? claim.token : '');
+    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect((await t.service.getEvent(event.id)).bookedCount).toBe(0);
+    const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(second) }, render });
+    expect(JSON.parse((await keyRow(ref.key))?.response_body ?? '')).toEqual({ booking });
   });
 
   it('keeps neither the change nor its answer when a refused command has a key', async () => {

@@ -32,7 +32,7 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
 
   it('claims a new key, then replays its stored answer to a repeat of the same request', async () => {
     const key = ref();
-    expect(await service().claim(key, 'hash-a')).toEqual({ kind: 'claimed' });
+    expect(await service().claim(key, 'hash-a')).toMatchObject({ kind: 'claimed' });
     await service().complete(key, ANSWER);
     expect(await service().claim(key, 'hash-a')).toEqual({ kind: 'replay', answer: ANSWER });
   });
@@ -47,7 +47,7 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
   it('keeps keys of different callers apart', async () => {
     const key = ref();
     await service().claim(key, 'hash-a');
-    expect(await service().claim({ ...key, scope: 'admin' }, 'hash-b')).toEqual({ kind: 'claimed' });
+    expect(await service().claim({ ...key, scope: 'admin' }, 'hash-b')).toMatchObject({ kind: 'claimed' });
   });
 
   it('makes a repeat wait while the first is in flight, and answers IDEMPOTENCY_KEY_IN_USE if it takes too long', async () => {
@@ -70,14 +70,14 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
     const key = ref();
     await service().claim(key, 'hash-a');
     await service().release(key);
-    expect(await service().claim(key, 'hash-b')).toEqual({ kind: 'claimed' });
+    expect(await service().claim(key, 'hash-b')).toMatchObject({ kind: 'claimed' });
   });
 
   it('lets a retry take over a claim whose process died (its lease ran out)', async () => {
     const key = ref();
     await service().claim(key, 'hash-a');
     now += DEFAULT_IDEMPOTENCY.leaseMs + 1;
-    expect(await service().claim(key, 'hash-a')).toEqual({ kind: 'claimed' });
+    expect(await service().claim(key, 'hash-a')).toMatchObject({ kind: 'claimed' });
   });
 
   it('of ten simultaneous claims of one key, exactly one wins; the rest get its answer', async () => {
@@ -99,6 +99,17 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
     expect(await service().claim(key, 'hash-a')).toMatchObject({ kind: 'replay' });
     now += 2 * 3_600_000;
     expect(await service().purgeExpired()).toBeGreaterThanOrEqual(1);
-    expect(await service().claim(key, 'hash-b')).toEqual({ kind: 'claimed' });
+    expect(await service().claim(key, 'hash-b')).toMatchObject({ kind: 'claimed' });
+  });
+
+  it('lets a running request renew its claim, so a repeat past the first lease waits instead of taking over', async () => {
+    const key = ref();
+    const claim = await service().claim(key, 'hash-a');
+    const token = claim.kind === 'claimed' ? claim.token : '';
+    now += DEFAULT_IDEMPOTENCY.leaseMs - 5_000;
+    expect(await service().renew({ ...key, token })).toBe(true);
+    now += 10_000; // past the first lease, within the renewed one
+    await expect(service(50).claim(key, 'hash-a')).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
+    expect(await service().renew({ ...key, token: 'someone-else' })).toBe(false);
   });
 });

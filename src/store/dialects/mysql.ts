@@ -14,6 +14,11 @@ const UNAVAILABLE = new Set([
   'ER_QUERY_INTERRUPTED',
   'ER_STATEMENT_TIMEOUT',
   'POOL_CLOSED',
+  // The database was dropped (or is not created yet): an outage, not a bug. Pooled connections see it
+  // as tables gone, since migrations made every table before the server took a request.
+  'ER_BAD_DB_ERROR',
+  'ER_NO_DB_ERROR',
+  'ER_NO_SUCH_TABLE',
 ]);
 
 /** mysql2 keeps its pool's counts in fields it does not type. */

@@ -7,6 +7,8 @@ import type { BoxofficeSchema } from '../schema.js';
 // https://www.postgresql.org/docs/current/errcodes-appendix.html
 const TRANSIENT = new Set(['40001', '40P01', '55P03']);
 const UNAVAILABLE_CLASSES = ['08', '53', '57'];
+/** invalid_catalog_name: the database was dropped (or is not created yet), an outage like a refused connection. */
+const DATABASE_MISSING = '3D000';
 
 export function openPostgres(config: DatabaseConfig): OpenedDatabase {
   const pool = new pg.Pool({
@@ -35,7 +37,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     isUnavailable: (error) => {
       const code = String(errorCode(error) ?? '');
-      if (UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
+      if (code === DATABASE_MISSING || UNAVAILABLE_CLASSES.some((prefix) => code.startsWith(prefix))) return true;
       if (isNetworkError(error)) return true;
       const message = error instanceof Error ? error.message : '';
       return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(

@@ -4,6 +4,7 @@ import * as users from './0002-users.js';
 import * as idempotencyKeys from './0003-idempotency-keys.js';
 import * as bookingModel from './0004-booking-model.js';
 import * as webhooks from './0005-webhooks.js';
+import * as idempotencyClaimToken from './0006-idempotency-claim-token.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-idempotency-keys': idempotencyKeys,
   '0004-booking-model': bookingModel,
   '0005-webhooks': webhooks,
+  '0006-idempotency-claim-token': idempotencyClaimToken,
 };
 
 export const migrationProvider: MigrationProvider = {

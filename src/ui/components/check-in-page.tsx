@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ApiError, type BoxEvent, type Booking, NETWORK_ERROR, api, newIdempotencyKey } from '../api.js';
-import { formatStart, plural, zoneOf } from '../format.js';
+import { formatStart, plural, startEpoch, zoneOf } from '../format.js';
+import { useLiveEvent } from '../use-live-event.js';
 import { describeError } from '../messages.js';
 import { checkInPath, navigate } from '../router.js';
 import { PageHeading } from './page-heading.js';
@@ -48,12 +49,11 @@ function EventChooser({ events }: { events: BoxEvent[] | null }) {
  * The door: one autofocused field that takes a typed code or a keyboard-wedge scanner's code +
  * Enter, answers with a big ADMIT n or the reason not, and is empty and focused for the next one at once.
  */
-function Door({ event }: { event: BoxEvent }) {
+function Door({ event, onChecked }: { event: BoxEvent; onChecked(): void }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [verdict, setVerdict] = useState<Verdict | null>(null);
   const [busy, setBusy] = useState(false);
-  const [admitted, setAdmitted] = useState(event.checkedInCount ?? 0);
   const key = useRef<{ code: string; value: string } | null>(null);
   // Each answer re-mounts the verdict, so the same answer twice still visibly arrives.
   const scans = useRef(0);
@@ -75,7 +75,7 @@ function Door({ event }: { event: BoxEvent }) {
       const { booking } = await api.checkIn(event.id, code, key.current.value);
       key.current = null;
       setVerdict({ admit: true, booking, code, scan: ++scans.current });
-      setAdmitted((count) => count + (booking.quantity ?? 1));
+      onChecked();
     } catch (error) {
       const retry = error instanceof ApiError && error.code === NETWORK_ERROR;
       if (!retry) key.current = null;
@@ -112,9 +112,8 @@ function Door({ event }: { event: BoxEvent }) {
           (verdict.admit ? (
             <div class="verdict verdict-admit" key={verdict.scan}>
               <p class="verdict-word">ADMIT {verdict.booking.quantity ?? 1}</p>
-              <p class="verdict-detail">
-                {verdict.booking.userId} · {verdict.booking.ticketCode ?? verdict.code}
-              </p>
+              <p class="verdict-detail">{verdict.booking.userId}</p>
+              <p class="verdict-code">{verdict.booking.ticketCode ?? verdict.code}</p>
             </div>
           ) : (
             <div class="verdict verdict-refuse" key={verdict.scan}>
@@ -125,51 +124,69 @@ function Door({ event }: { event: BoxEvent }) {
           ))}
       </div>
       <p class="muted">
-        {plural(admitted, 'person', 'people')} admitted of {plural(event.bookedCount, 'ticket')} booked.
+        {plural(event.checkedInCount, 'person', 'people')} admitted of {plural(event.bookedCount, 'ticket')} booked.
       </p>
     </>
   );
 }
 
-export function CheckInPage({ eventId }: { eventId: string | null }) {
-  const [events, setEvents] = useState<BoxEvent[] | null>(null);
-  const [event, setEvent] = useState<BoxEvent | null>(null);
-  const [error, setError] = useState<unknown>(null);
+/** The events a door would pick from: today's and coming ones first, soonest first, then past ones. */
+function doorOrder(events: BoxEvent[]): BoxEvent[] {
+  const now = Date.now();
+  const start = (event: BoxEvent) => startEpoch(event) ?? Number.POSITIVE_INFINITY;
+  // An event that started in the last 12 hours is still at the door.
+  const current = (event: BoxEvent) => start(event) > now - 12 * 3_600_000;
+  return [
+    ...events.filter(current).sort((a, b) => start(a) - start(b)),
+    ...events.filter((event) => !current(event)).sort((a, b) => start(b) - start(a)),
+  ];
+}
 
+function Chooser() {
+  const [events, setEvents] = useState<BoxEvent[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     let current = true;
-    setError(null);
-    if (eventId) {
-      setEvent(null);
-      api.getEvent(eventId).then(
-        (found) => current && setEvent(found),
-        (failure: unknown) => current && setError(failure),
-      );
-    } else {
-      api.listEvents().then(
-        (page) => current && setEvents(page.events),
-        (failure: unknown) => current && setError(failure),
-      );
-    }
+    api.listEvents().then(
+      (page) => current && setEvents(doorOrder(page.events)),
+      (failure: unknown) => current && setError(failure),
+    );
     return () => {
       current = false;
     };
-  }, [eventId]);
-
+  }, []);
   return (
     <section class="card door">
-      <PageHeading title={event ? `Check-in: ${event.name}` : 'Check-in'} />
+      <PageHeading title="Check-in" />
       {error !== null && (
         <p class="notice notice-error" role="alert">
           {describeError(error, 'load')}
         </p>
       )}
-      {eventId ? event && <Door key={event.id} event={event} /> : <EventChooser events={events} />}
-      {eventId && (
-        <p>
-          <a href="/check-in">Choose another event</a>
-        </p>
-      )}
+      <EventChooser events={events} />
     </section>
   );
+}
+
+/** One event's door, its admitted count live from the event stream, so every door sees the same number. */
+function DoorPage({ eventId }: { eventId: string }) {
+  const live = useLiveEvent(eventId);
+  return (
+    <section class="card door">
+      <PageHeading title={live.event ? `Check-in: ${live.event.name}` : 'Check-in'} />
+      {live.error !== null && (
+        <p class="notice notice-error" role="alert">
+          {describeError(live.error, 'load')}
+        </p>
+      )}
+      {live.event && <Door event={live.event} onChecked={live.refresh} />}
+      <p>
+        <a href="/check-in">Choose another event</a>
+      </p>
+    </section>
+  );
+}
+
+export function CheckInPage({ eventId }: { eventId: string | null }) {
+  return eventId ? <DoorPage key={eventId} eventId={eventId} /> : <Chooser />;
 }

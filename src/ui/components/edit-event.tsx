@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { type BoxEvent, type EventPatch, api } from '../api.js';
+import { startEpoch } from '../format.js';
 import { describeError } from '../messages.js';
 import { BookingRuleFields, EventFields, readBookingRules, readEventFields } from './event-fields.js';
 import { Notice, type NoticeMessage } from './notice.js';
@@ -9,15 +10,15 @@ function changedFields(event: BoxEvent, wanted: Required<EventPatch>): EventPatc
   const patch: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(wanted)) {
     const before = (event as unknown as Record<string, unknown>)[key];
-    const same = key === 'startsAt' ? sameInstant(before as string | null, value as string | null) : (before ?? null) === value;
+    const same = key === 'startsAt' ? sameStart(event, wanted) : (before ?? null) === value;
     if (!same) patch[key] = value;
   }
   return patch as EventPatch;
 }
 
-function sameInstant(before: string | null, after: string | null): boolean {
-  if (before === null || after === null) return before === after;
-  return before === after || Date.parse(before) === Date.parse(after);
+/** The same start, however written: the form sends an offset, the event may hold wall time in its zone. */
+function sameStart(event: BoxEvent, wanted: Required<EventPatch>): boolean {
+  return startEpoch(event) === startEpoch(wanted);
 }
 
 /** The organizer edits what the event is and how booking it works; the form follows the saved event. */

@@ -85,7 +85,7 @@ function EventDetails({ event }: { event: BoxEvent }) {
 
 function SignInToBook({ event }: { event: BoxEvent }) {
   const next = encodeURIComponent(location.pathname);
-  const closed = !event.salesOpen || hasStarted(event.startsAt);
+  const closed = !event.salesOpen || hasStarted(event);
   return (
     <section class="card booking-card" aria-labelledby="my-booking-title">
       <h2 id="my-booking-title">Your booking</h2>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useState } from 'preact/hooks';
 import { type BoxEvent, type BookingStatus, type MyBooking, api } from '../api.js';
-import { formatStart, hasStarted, plural, zoneOf } from '../format.js';
+import { formatStart, hasStarted, plural, startEpoch, zoneOf } from '../format.js';
 import { describeError } from '../messages.js';
 import { eventPath } from '../router.js';
 import type { Session } from '../session.js';
@@ -37,7 +37,7 @@ async function myActiveBookings(): Promise<Map<string, BookingStatus>> {
 }
 
 function startOf(event: BoxEvent): number {
-  return event.startsAt ? Date.parse(event.startsAt.length === 10 ? `${event.startsAt}T00:00:00Z` : event.startsAt) : Number.POSITIVE_INFINITY;
+  return startEpoch(event) ?? Number.POSITIVE_INFINITY;
 }
 
 function availabilityText(event: BoxEvent): string {
@@ -131,8 +131,8 @@ export function EventsPage({ session }: { session: Session | null }) {
     const found = (events ?? []).filter((event) => matches(event, words));
     const now = Date.now();
     return {
-      upcoming: found.filter((event) => !hasStarted(event.startsAt, now)).sort((a, b) => startOf(a) - startOf(b) || a.name.localeCompare(b.name)),
-      past: found.filter((event) => hasStarted(event.startsAt, now)).sort((a, b) => startOf(b) - startOf(a)),
+      upcoming: found.filter((event) => !hasStarted(event, now)).sort((a, b) => startOf(a) - startOf(b) || a.name.localeCompare(b.name)),
+      past: found.filter((event) => hasStarted(event, now)).sort((a, b) => startOf(b) - startOf(a)),
     };
   }, [events, query]);
 

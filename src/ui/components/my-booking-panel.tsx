@@ -88,7 +88,7 @@ function StatusLine({ booking, event, lapsed, justCancelled }: { booking: Bookin
           ? 'Your booking is cancelled. '
           : 'Your earlier booking was cancelled. '
         : '';
-  if (!event.salesOpen || hasStarted(event.startsAt)) return <p class="status-headline">{earlier}Booking is closed for this event.</p>;
+  if (!event.salesOpen || hasStarted(event)) return <p class="status-headline">{earlier}Booking is closed for this event.</p>;
   return (
     <p class="status-headline">
       {earlier}
@@ -174,7 +174,7 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
   };
 
   const active = booking !== null && ['confirmed', 'waitlisted'].includes(booking.status);
-  const closed = !event.salesOpen || hasStarted(event.startsAt);
+  const closed = !event.salesOpen || hasStarted(event);
   const max = Math.max(1, event.maxPerBooking ?? 1);
   const count = booking?.quantity ?? 1;
   const canReduce = count > 1 && (booking?.status === 'confirmed' || booking?.status === 'waitlisted' || (isPending && !lapsed)) && !booking?.checkedInAt;

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { type MyBooking, api } from '../api.js';
 import { formatCountdown, formatStart, plural } from '../format.js';
 import { describeError } from '../messages.js';
@@ -6,6 +7,8 @@ import { useNow } from '../use-now.js';
 import { usePagedList } from '../use-paged-list.js';
 import { PageHeading } from './page-heading.js';
 import { Ticket } from './ticket.js';
+
+const REFRESH_MS = 15_000;
 
 const STATUS_LABEL = {
   confirmed: 'Confirmed',
@@ -54,6 +57,14 @@ export function MyTicketsPage() {
     return { items: page.bookings, nextCursor: page.nextCursor };
   }, 'mine');
   const now = useNow(list.items.some((booking) => booking.status === 'pending'));
+  // Offers and promotions happen while nobody asks; a slow re-read shows them here too.
+  const { refresh } = list;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') refresh();
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
   return (
     <>
       <div class="page-intro">

@@ -98,7 +98,22 @@ export function bookingFlows(): void {
     await shows(bookingPanel(frank), 'Booking is closed for this event');
     expect(await frank.getByText(/Booking is closed/).count()).toBe(1);
 
+    // The first read of the event is lost and the stream is down: the page says so, then recovers
+    // by itself (polling, then the stream) and stops saying it.
+    let lost = false;
+    await frank.route(url(`/api/v1/events/${poetry}`), (route) => {
+      if (lost) return route.continue();
+      lost = true;
+      return route.abort('internetdisconnected');
+    });
+    await frank.route('**/stream', (route) => route.abort());
     await frank.goto(url(`/events/${poetry}`));
+    await shows(frank.getByRole('alert'), "We couldn't reach the server");
+    await frank.unroute('**/stream');
+    await frank.getByRole('heading', { name: 'Poetry evening', level: 1 }).waitFor();
+    await shows(frank, /^Live$/);
+    expect(await frank.getByRole('alert').count()).toBe(0);
+    await frank.unrouteAll();
     await frank.route('**/api/v1/events/*/bookings', (route) => (route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue()));
     await frank.getByRole('button', { name: 'Book 1 ticket' }).click();
     await shows(frank.getByRole('alert'), "We couldn't reach the server, so that did not go through");

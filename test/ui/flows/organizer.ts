@@ -39,9 +39,17 @@ export function organizerFlows(): void {
     await edit.getByLabel('Name').fill('Pottery workshop for beginners');
     await edit.getByLabel('Venue').fill('Studio 3');
     await edit.getByLabel('Tickets per booking, at most').fill('2');
+    await edit.getByLabel('Freed tickets').selectOption('offer');
+    await edit.getByLabel('Time to accept an offer (hours)').fill('2');
+    await edit.getByLabel('Time to confirm a hold (minutes)').fill('5');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await shows(edit, 'Saved');
     await admin.getByRole('heading', { name: 'Pottery workshop for beginners', level: 1 }).waitFor();
+    expect((await userCall('GET', `/api/v1/events/${eventId}`)).body).toMatchObject({ maxPerBooking: 2, waitlistMode: 'offer', offerTtlSeconds: 7_200, holdTtlSeconds: 300 });
+    // Dan waits for an offer from here on; the rest of this flow wants tickets handed out at once.
+    await edit.getByLabel('Freed tickets').selectOption('auto');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(async () => (await userCall('GET', `/api/v1/events/${eventId}`)).body.waitlistMode).toBe('auto');
 
     const carolToken = await registeredUser('carol@example.com');
     expect((await userCall('POST', `/api/v1/events/${eventId}/bookings`, {}, carolToken)).status).toBe(201);

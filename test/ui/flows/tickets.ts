@@ -22,6 +22,7 @@ export function ticketFlows(): void {
     const panel = bookingPanel(gina);
 
     // Quantities go up to the event's limit and no further.
+    await panel.getByRole('button', { name: 'Book 1 ticket' }).waitFor();
     const options = await panel.getByLabel('Tickets').locator('option').allTextContents();
     expect(options).toEqual(['1', '2', '3', '4']);
     await panel.getByLabel('Tickets').selectOption('3');
