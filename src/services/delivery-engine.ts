@@ -140,6 +140,8 @@ export class DeliveryEngine {
       do {
         this.again = false;
         try {
+          // Finished attempts first: a lease is recorded as done before a long hand-out could outlast it.
+          if (this.settled.length > 0) await this.settleAndStart(this.concurrency - this.inFlight.size);
           if (this.handOutWanted) {
             this.handOutWanted = false;
             // A full batch means more is waiting: look again straight away.
