@@ -10,7 +10,10 @@ const SETTLE_LIMIT_MS = 20_000;
  * end of a run are still being committed by the server, and a check taken meanwhile would see them half.
  */
 export async function waitUntilSettled(api: BoxofficeApi, eventIds: readonly string[]): Promise<void> {
-  const look = async () => (await Promise.all(eventIds.map((id) => api.event(id)))).map((event) => `${event.updatedAt}/${event.bookedCount}/${event.heldCount}/${event.waitlistCount}`).join();
+  const look = async () =>
+    (await Promise.all(eventIds.map((id) => api.event(id))))
+      .map((event) => `${event.updatedAt}/${event.bookedCount}/${event.heldCount}/${event.waitlistCount}`)
+      .join();
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let before = await look();
   while (Date.now() < deadline) {
@@ -114,14 +117,20 @@ export async function checkEvent(api: BoxofficeApi, eventId: string, answers: An
     violations.push(`${waitlisted.length} waitlisted bookings stored, event says ${event.waitlistCount}`);
   }
   waitlisted.forEach((booking, index) => {
-    if (booking.position !== index + 1) violations.push(`${booking.userId} is ${index + 1}. in line but shows position ${booking.position}`);
+    if (booking.position !== index + 1)
+      violations.push(`${booking.userId} is ${index + 1}. in line but shows position ${booking.position}`);
   });
 
   const replayed = replayAudit(audit, violations);
   if (replayed.taking.size !== taking.length || taking.some((booking) => !replayed.taking.has(booking.id))) {
     violations.push('the audit log does not replay to the stored confirmed and pending bookings');
   }
-  if (!sameOrder(replayed.waitlist, waitlisted.map((booking) => booking.id))) {
+  if (
+    !sameOrder(
+      replayed.waitlist,
+      waitlisted.map((booking) => booking.id),
+    )
+  ) {
     violations.push('the audit log does not replay to the stored waiting list');
   }
 

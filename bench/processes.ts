@@ -71,11 +71,7 @@ async function waitUntilHealthy(url: string, child: ChildProcess, output: () => 
 }
 
 /** Starts `node [--import preload] <script>` (compiled JavaScript) from the repository root with `env` added. */
-export async function startProcess(
-  script: string,
-  env: Record<string, string>,
-  preload: string | null = null,
-): Promise<ProcessHandle> {
+export async function startProcess(script: string, env: Record<string, string>, preload: string | null = null): Promise<ProcessHandle> {
   const port = await freePort();
   const child = spawn(process.execPath, [...(preload ? ['--import', `./${preload}`] : []), script], {
     cwd: ROOT,

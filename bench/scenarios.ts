@@ -90,7 +90,12 @@ export async function warmUp({ api, server }: Target, settings: ScenarioSettings
 }
 
 /** Booking requests against a server that stores nothing: warmed up, then measured. */
-async function unstored(name: string, server: ProcessHandle, headers: Record<string, string>, settings: ScenarioSettings): Promise<ScenarioResult> {
+async function unstored(
+  name: string,
+  server: ProcessHandle,
+  headers: Record<string, string>,
+  settings: ScenarioSettings,
+): Promise<ScenarioResult> {
   const plan = (seconds: number) => ({
     url: server.url,
     headers,
@@ -151,7 +156,11 @@ export async function soldOutRush(
   const answers = answersFrom(load, 'book');
   await waitUntilSettled(target.api, [event.id]);
   return {
-    result: { name: `sold-out rush (${RUSH_CAPACITY} tickets, ${RUSH_REQUESTS} requests)`, load, violations: await checkEvent(target.api, event.id, answers) },
+    result: {
+      name: `sold-out rush (${RUSH_CAPACITY} tickets, ${RUSH_REQUESTS} requests)`,
+      load,
+      violations: await checkEvent(target.api, event.id, answers),
+    },
     eventId: event.id,
     booked: new Set([...answers.booked, ...answers.unanswered]),
   };
@@ -196,9 +205,7 @@ export async function cancelStorm(
 
 /** 4. Spread: the same booking load over 100 events at once. */
 export async function spread(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
-  const events = await Promise.all(
-    Array.from({ length: SPREAD_EVENTS }, (_, i) => target.api.openEvent(`Spread ${i}`, SPREAD_CAPACITY)),
-  );
+  const events = await Promise.all(Array.from({ length: SPREAD_EVENTS }, (_, i) => target.api.openEvent(`Spread ${i}`, SPREAD_CAPACITY)));
   const load = await runLoad(
     {
       url: target.api.url,
@@ -247,7 +254,11 @@ export async function groupFlashSale(target: Target, settings: ScenarioSettings)
     target.server,
   );
   await waitUntilSettled(target.api, [event.id]);
-  return { name: 'group flash sale (1–4 tickets a booking)', load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')) };
+  return {
+    name: 'group flash sale (1–4 tickets a booking)',
+    load,
+    violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')),
+  };
 }
 
 /**
@@ -309,6 +320,13 @@ export async function expiryStorm(target: Target, settings: ScenarioSettings): P
   const expired = (await api.bookings(storm.id, 'expired')).length;
   if (expired !== STORM_OFFERS) violations.push(`${expired} offers expired, ${STORM_OFFERS} were due`);
   if (afterDeadlineMs === null) violations.push(`successors not all offered ${STORM_AFTER_DEADLINE_SECONDS} s after the deadline`);
-  const settledIn = afterDeadlineMs === null ? 'not settled' : `all expired and successors offered ${(afterDeadlineMs / 1000).toFixed(1)} s after the deadline`;
-  return { name: `expiry storm (${STORM_OFFERS} offers lapse at once, ${STORM_STILL_WAITING} wait; ${settledIn}; latency: bookings arriving meanwhile)`, load, violations };
+  const settledIn =
+    afterDeadlineMs === null
+      ? 'not settled'
+      : `all expired and successors offered ${(afterDeadlineMs / 1000).toFixed(1)} s after the deadline`;
+  return {
+    name: `expiry storm (${STORM_OFFERS} offers lapse at once, ${STORM_STILL_WAITING} wait; ${settledIn}; latency: bookings arriving meanwhile)`,
+    load,
+    violations,
+  };
 }

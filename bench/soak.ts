@@ -239,7 +239,13 @@ class Tally {
 }
 
 /** CONCURRENCY loops, each with one request in flight, until `seconds` have passed. */
-async function load(server: SoakServer, events: readonly string[], seconds: number, tally: Tally, onTick?: () => Promise<void>): Promise<void> {
+async function load(
+  server: SoakServer,
+  events: readonly string[],
+  seconds: number,
+  tally: Tally,
+  onTick?: () => Promise<void>,
+): Promise<void> {
   const until = Date.now() + seconds * 1000;
   const users = Array.from({ length: USERS }, (_, index) => `soak-user-${index}`);
   let nextStart = Date.now();
@@ -337,7 +343,10 @@ async function main(): Promise<number> {
     const fdGrowth = after.fds - before.fds;
     const peakRss = Math.max(...during.map((sample) => sample.rss), after.rss);
     const peakHeap = Math.max(...during.map((sample) => sample.heapUsed), after.heapUsed);
-    const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ');
+    const statuses = [...tally.byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' ');
     const problems = [
       ...(liveGrowth > LIVE_GROWTH_LIMIT ? [`live memory grew ${signedMib(liveGrowth)} (limit ${mib(LIVE_GROWTH_LIMIT)})`] : []),
       ...(rssGrowth > RSS_GROWTH_LIMIT ? [`RSS grew ${signedMib(rssGrowth)} (limit ${mib(RSS_GROWTH_LIMIT)})`] : []),

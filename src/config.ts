@@ -241,10 +241,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     deliveries: deliverySettings(env),
   };
   if (config.workers > 1 && config.database.engine === 'sqlite') {
-    throw new ConfigError(
-      'WORKERS',
-      'must be 1 with SQLite (one writer process); use PostgreSQL or MySQL to run several app processes',
-    );
+    throw new ConfigError('WORKERS', 'must be 1 with SQLite (one writer process); use PostgreSQL or MySQL to run several app processes');
   }
   return Object.freeze(config);
 }

@@ -37,7 +37,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 // Refusals Node makes before a request exists; their codes are the transport's, not the booking domain's.
 const CLIENT_ERRORS: Record<number, { code: string; detail: string }> = {
   400: { code: 'VALIDATION_FAILED', detail: 'The request is not valid HTTP.' },
-  408: { code: 'REQUEST_TIMEOUT', detail: `The request did not arrive in time (headers within ${SERVER_TIMEOUTS.headersMs / 1000} s, all of it within ${SERVER_TIMEOUTS.requestMs / 1000} s).` },
+  408: {
+    code: 'REQUEST_TIMEOUT',
+    detail: `The request did not arrive in time (headers within ${SERVER_TIMEOUTS.headersMs / 1000} s, all of it within ${SERVER_TIMEOUTS.requestMs / 1000} s).`,
+  },
   431: { code: 'HEADERS_TOO_LARGE', detail: `The request's header block is larger than ${MAX_HEADER_BYTES / 1024} KiB.` },
 };
 

@@ -26,12 +26,17 @@ describe.each(SERVER_ENGINES)('two doors on two app processes over one $name dat
     const event = (await adminRequest<EventView>(east, 'POST', '/api/v1/events', { name: 'Two doors', totalTickets: TICKETS })).body;
     const bookings: BookingView[] = [];
     for (let i = 0; i < TICKETS; i++) {
-      bookings.push((await adminRequest<{ booking: BookingView }>(west, 'POST', `/api/v1/events/${event.id}/bookings`, { userId: `guest-${i}` })).body.booking);
+      bookings.push(
+        (await adminRequest<{ booking: BookingView }>(west, 'POST', `/api/v1/events/${event.id}/bookings`, { userId: `guest-${i}` })).body
+          .booking,
+      );
     }
 
     const scan = (door: string, ticketCode: string | null) =>
       adminRequest<{ booking: BookingView; code?: string }>(door, 'POST', `/api/v1/events/${event.id}/check-ins`, { ticketCode });
-    const rounds = await Promise.all(bookings.map((booking) => Promise.all([scan(east, booking.ticketCode), scan(west, booking.ticketCode)])));
+    const rounds = await Promise.all(
+      bookings.map((booking) => Promise.all([scan(east, booking.ticketCode), scan(west, booking.ticketCode)])),
+    );
     for (const answers of rounds) {
       const admitted = answers.filter((answer) => answer.status === 200);
       const refused = answers.filter((answer) => answer.status !== 200);

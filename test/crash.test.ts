@@ -26,7 +26,10 @@ interface Attempt {
 }
 
 /** One attempt; a connection the server dropped (it was killed) is an answer of null. */
-async function send(base: string, attempt: Omit<Attempt, 'status' | 'answer'>): Promise<{ status: number | null; answer: string; replayed: boolean }> {
+async function send(
+  base: string,
+  attempt: Omit<Attempt, 'status' | 'answer'>,
+): Promise<{ status: number | null; answer: string; replayed: boolean }> {
   const headers = { 'idempotency-key': attempt.key, 'x-request-id': attempt.requestId };
   try {
     const answer = await adminRequestRaw(base, attempt.method, attempt.path, { body: attempt.body, headers });
@@ -80,16 +83,24 @@ describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine)
     expect(crashed.length).toBeGreaterThan(0);
 
     const audit: AuditEntry[] = [];
-    for (let after = 0; ; ) {
-      const page = await adminRequest<{ entries: AuditEntry[]; next: number | null }>(server.url, 'GET', `/api/v1/events/${eventId}/audit?after=${after}&limit=200`);
+    for (let after = 0; ;) {
+      const page = await adminRequest<{ entries: AuditEntry[]; next: number | null }>(
+        server.url,
+        'GET',
+        `/api/v1/events/${eventId}/audit?after=${after}&limit=200`,
+      );
       audit.push(...page.body.entries);
       if (page.body.next === null) break;
       after = page.body.next;
     }
     const bookings = new Map<string, BookingView>();
-    for (let cursor: string | null = null; ; ) {
+    for (let cursor: string | null = null; ;) {
       const query: string = cursor ? `&cursor=${cursor}` : '';
-      const page = await adminRequest<{ bookings: BookingView[]; nextCursor: string | null }>(server.url, 'GET', `/api/v1/events/${eventId}/bookings?limit=200${query}`);
+      const page = await adminRequest<{ bookings: BookingView[]; nextCursor: string | null }>(
+        server.url,
+        'GET',
+        `/api/v1/events/${eventId}/bookings?limit=200${query}`,
+      );
       for (const booking of page.body.bookings) bookings.set(booking.id, booking);
       if (!page.body.nextCursor) break;
       cursor = page.body.nextCursor;
@@ -130,7 +141,8 @@ describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine)
     const opened = openDatabase(database.config);
     try {
       const discrepancies = [];
-      for await (const verdict of new ConsistencyCheck(new ConsistencyReader(opened)).checkEveryEvent()) discrepancies.push(...verdict.discrepancies);
+      for await (const verdict of new ConsistencyCheck(new ConsistencyReader(opened)).checkEveryEvent())
+        discrepancies.push(...verdict.discrepancies);
       expect(discrepancies).toEqual([]);
     } finally {
       await opened.db.destroy();

@@ -20,7 +20,11 @@ async function auditOf(base: string, eventId: string): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   let after = 0;
   for (;;) {
-    const page = await adminRequest<{ entries: AuditEntry[]; next: number | null }>(base, 'GET', `/api/v1/events/${eventId}/audit?after=${after}&limit=200`);
+    const page = await adminRequest<{ entries: AuditEntry[]; next: number | null }>(
+      base,
+      'GET',
+      `/api/v1/events/${eventId}/audit?after=${after}&limit=200`,
+    );
     entries.push(...page.body.entries);
     if (page.body.next === null) return entries;
     after = page.body.next;
@@ -125,7 +129,8 @@ describe.each(SERVER_ENGINES)('expiry with three app processes on one $name data
       );
       deadlines.push(...holds.map((booking) => Date.parse(booking.expiresAt as string)));
       // In order, so the list order is known; all before the first hold lapses (4 s is ample).
-      for (let i = 0; i < 10; i++) expect(await bookVia(via(i), event.id, { userId: `waiter-${i}` })).toMatchObject({ status: 'waitlisted' });
+      for (let i = 0; i < 10; i++)
+        expect(await bookVia(via(i), event.id, { userId: `waiter-${i}` })).toMatchObject({ status: 'waitlisted' });
     }
 
     await sleepUntil(Math.max(...deadlines) + EXPIRY_BOUND_MS);

@@ -32,18 +32,23 @@ describe.each(SERVER_ENGINES)('identical keyed requests on two app processes ove
       const path = `/api/v1/events/${event.body.id}/bookings/${userId}`;
       const headers = { 'idempotency-key': `cancel-${round}` };
       const answers = await Promise.all(
-        servers.flatMap((server) => Array.from({ length: REPEATS_PER_PROCESS }, async () => {
+        servers.flatMap((server) =>
+          Array.from({ length: REPEATS_PER_PROCESS }, async () => {
             await new Promise((resolve) => setTimeout(resolve, Math.random() * SPREAD_MS));
             return adminRequestRaw(server.url, 'DELETE', path, { headers });
-          })),
+          }),
+        ),
       );
       const fresh = answers.filter((answer) => answer.headers['idempotent-replayed'] !== 'true');
       const firstBody = fresh[0]?.text;
       const consistent = answers.every(
-        (answer) => (answer.status === 200 && answer.text === firstBody) || (answer.status === 409 && answer.text.includes('IDEMPOTENCY_KEY_IN_USE')),
+        (answer) =>
+          (answer.status === 200 && answer.text === firstBody) || (answer.status === 409 && answer.text.includes('IDEMPOTENCY_KEY_IN_USE')),
       );
       if (fresh.length !== 1 || fresh[0]?.status !== 200 || !consistent) {
-        bad.push(`round ${round}: ${answers.map((answer) => `${answer.status}${answer.headers['idempotent-replayed'] ? ' replayed' : ''}`).join(', ')}`);
+        bad.push(
+          `round ${round}: ${answers.map((answer) => `${answer.status}${answer.headers['idempotent-replayed'] ? ' replayed' : ''}`).join(', ')}`,
+        );
       }
     }
     expect(bad).toEqual([]);

@@ -46,7 +46,12 @@ describe('the server process', () => {
     const password = matches[0]?.[1] ?? '';
     // Framed on a plain line of its own, never inside a JSON log line.
     expect(server.output()).toMatch(/^\| ADMIN_PASSWORD is not set; the admin password for this run is \S+ \(user "admin"\) \|$/m);
-    expect(server.output().split('\n').filter((line) => line.startsWith('{') && line.includes(password))).toEqual([]);
+    expect(
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes(password)),
+    ).toEqual([]);
     const response = await fetch(`${server.url}/api/v1/events`, {
       method: 'POST',
       headers: {
@@ -80,31 +85,39 @@ describe('the server process', () => {
   });
 
   const postgres = ENGINES.find((engine) => engine.name === 'postgres');
-  it.runIf(postgres)('runs WORKERS=2 app processes on one port, reports the whole server in every scrape, and stops them all on SIGTERM', async () => {
-    const database = await postgres!.create();
-    try {
-      const server = await startServer({ DATABASE_URL: database.config.location, WORKERS: '2' });
-      const listening = () => server.output().match(/Server listening/g)?.length ?? 0;
-      for (let wait = 0; listening() < 2 && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(listening()).toBe(2);
-      const event = await adminRequest<{ id: string }>(server.url, 'POST', '/api/v1/events', { name: 'Workers', totalTickets: 3 });
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => adminRequest(server.url, 'POST', `/api/v1/events/${event.body.id}/bookings`, { userId: `w-${i}` })),
-      );
-      expect(answers.every((answer) => answer.status === 201)).toBe(true);
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      expect(Number(/^boxoffice_db_pool_connections\{state="total"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
-      // Each scrape lands on either worker; aggregated, the count of health checks only grows.
-      for (let i = 0; i < 20; i++) expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-      const healthChecks: number[] = [];
-      for (let scrape = 0; scrape < 6; scrape++) {
-        const text = await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text();
-        healthChecks.push(Number(/^boxoffice_http_requests_total\{[^}]*route="\/healthz"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0));
+  it.runIf(postgres)(
+    'runs WORKERS=2 app processes on one port, reports the whole server in every scrape, and stops them all on SIGTERM',
+    async () => {
+      const database = await postgres!.create();
+      try {
+        const server = await startServer({ DATABASE_URL: database.config.location, WORKERS: '2' });
+        const listening = () => server.output().match(/Server listening/g)?.length ?? 0;
+        for (let wait = 0; listening() < 2 && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(listening()).toBe(2);
+        const event = await adminRequest<{ id: string }>(server.url, 'POST', '/api/v1/events', { name: 'Workers', totalTickets: 3 });
+        const answers = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            adminRequest(server.url, 'POST', `/api/v1/events/${event.body.id}/bookings`, { userId: `w-${i}` }),
+          ),
+        );
+        expect(answers.every((answer) => answer.status === 201)).toBe(true);
+        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        expect(Number(/^boxoffice_db_pool_connections\{state="total"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+        // Each scrape lands on either worker; aggregated, the count of health checks only grows.
+        for (let i = 0; i < 20; i++) expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        const healthChecks: number[] = [];
+        for (let scrape = 0; scrape < 6; scrape++) {
+          const text = await (await fetch(`${server.url}/metrics`, { headers: { connection: 'close' } })).text();
+          healthChecks.push(Number(/^boxoffice_http_requests_total\{[^}]*route="\/healthz"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 0));
+        }
+        expect(
+          healthChecks.every((count, i) => count >= 20 && count >= (healthChecks[i - 1] ?? 0)),
+          healthChecks.join(', '),
+        ).toBe(true);
+        expect(await server.stop()).toBe(0);
+      } finally {
+        await database.drop();
       }
-      expect(healthChecks.every((count, i) => count >= 20 && count >= (healthChecks[i - 1] ?? 0)), healthChecks.join(', ')).toBe(true);
-      expect(await server.stop()).toBe(0);
-    } finally {
-      await database.drop();
-    }
-  });
+    },
+  );
 });

@@ -29,7 +29,11 @@ describe.each(SERVER_ENGINES)('three app processes on one $name database', (engi
     let cursor: string | null = null;
     do {
       const query: string = `?status=waitlisted&limit=200${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = await adminRequest<{ bookings: BookingView[]; nextCursor: string | null }>(via(0), 'GET', `/api/v1/events/${eventId}/bookings${query}`);
+      const page = await adminRequest<{ bookings: BookingView[]; nextCursor: string | null }>(
+        via(0),
+        'GET',
+        `/api/v1/events/${eventId}/bookings${query}`,
+      );
       all.push(...page.body.bookings);
       cursor = page.body.nextCursor;
     } while (cursor);
@@ -55,9 +59,15 @@ describe.each(SERVER_ENGINES)('three app processes on one $name database', (engi
 
     const earliest = (await waitlist(eventId)).slice(0, 50).map((booking) => booking.userId);
     const cancels = await Promise.all(
-      confirmed.slice(0, 50).map((booking, i) =>
-        adminRequest<{ booking: BookingView; promoted: BookingView | null }>(via(i), 'DELETE', `/api/v1/events/${eventId}/bookings/${booking.userId}`),
-      ),
+      confirmed
+        .slice(0, 50)
+        .map((booking, i) =>
+          adminRequest<{ booking: BookingView; promoted: BookingView | null }>(
+            via(i),
+            'DELETE',
+            `/api/v1/events/${eventId}/bookings/${booking.userId}`,
+          ),
+        ),
     );
     expect(cancels.every((answer) => answer.status === 200)).toBe(true);
     expect(new Set(cancels.map((answer) => answer.body.promoted?.userId))).toEqual(new Set(earliest));

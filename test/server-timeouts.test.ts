@@ -61,7 +61,10 @@ const CLIENTS = {
   slowHeaders: [`GET /healthz HTTP/1.1\r\n${HEAD}X-Slow: `, 'z'],
   silent: ['', null],
   oneHugeHeader: [`GET /healthz HTTP/1.1\r\n${HEAD}X-Big: ${'a'.repeat(MAX_HEADER_BYTES + 1024)}\r\n\r\n`, null],
-  manyHeaders: [`GET /healthz HTTP/1.1\r\n${HEAD}${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${'b'.repeat(500)}\r\n`).join('')}\r\n`, null],
+  manyHeaders: [
+    `GET /healthz HTTP/1.1\r\n${HEAD}${Array.from({ length: 40 }, (_, i) => `X-H${i}: ${'b'.repeat(500)}\r\n`).join('')}\r\n`,
+    null,
+  ],
   underTheLimit: [`GET /healthz HTTP/1.1\r\n${HEAD}Connection: close\r\nX-Big: ${'c'.repeat(MAX_HEADER_BYTES - 2048)}\r\n\r\n`, null],
 } satisfies Record<string, [string, string | null]>;
 

@@ -91,7 +91,9 @@ describe('npm run verify', () => {
     );
     // bookedCount, waitlistCount and waitlistTickets no longer match the bookings.
     expect(lines.filter((line) => line.startsWith(`I1 event=${soldOut} booking=-:`))).toHaveLength(3);
-    expect(lines).toContain(`I8 event=${soldOut} booking=${bobBooking}: booking ${bobBooking} was confirmed once, but has lost its ticket code`);
+    expect(lines).toContain(
+      `I8 event=${soldOut} booking=${bobBooking}: booking ${bobBooking} was confirmed once, but has lost its ticket code`,
+    );
     expect(lines.at(-1)).toMatch(/^verify: 2 events checked, [1-9]\d* discrepanc(y|ies)$/);
     expect(lines.slice(0, -1).every((line) => /^I[1-8] event=\S+ booking=\S+: /.test(line))).toBe(true);
   });

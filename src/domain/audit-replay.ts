@@ -241,7 +241,11 @@ export class AuditReplay {
     if (status !== 'waitlisted' && quantity > free) {
       this.report('I1', bookingId, `entry ${entry.seq} takes ${quantity} tickets with ${free} free`);
     } else if (status !== 'waitlisted' && event.waitlistCount > 0) {
-      this.report('I2', bookingId, `entry ${entry.seq} gives ${quantity} free tickets to a newcomer while ${event.waitlistCount} bookings wait`);
+      this.report(
+        'I2',
+        bookingId,
+        `entry ${entry.seq} gives ${quantity} free tickets to a newcomer while ${event.waitlistCount} bookings wait`,
+      );
     }
     // Inside an unserved stretch already reported, each further waitlisting is the same fault.
     if (status === 'waitlisted' && event.waitlistCount === 0 && quantity <= free && !this.unservedWaitlistReported) {
@@ -281,7 +285,11 @@ export class AuditReplay {
       return;
     }
     if (booking.expiresAt !== null && !(Date.parse(entry.at) < Date.parse(booking.expiresAt))) {
-      this.report('I7', booking.id, `entry ${entry.seq} confirms booking ${booking.id} at ${entry.at}, not before its deadline ${booking.expiresAt}`);
+      this.report(
+        'I7',
+        booking.id,
+        `entry ${entry.seq} confirms booking ${booking.id} at ${entry.at}, not before its deadline ${booking.expiresAt}`,
+      );
     }
     event.heldCount -= booking.quantity;
     booking.expiresAt = null;
@@ -364,7 +372,11 @@ export class AuditReplay {
       this.report('I6', booking.id, `entry ${entry.seq} expires booking ${booking.id} on behalf of ${entry.actor}, not the system`);
     }
     if (booking.expiresAt !== null && Date.parse(entry.at) < Date.parse(booking.expiresAt)) {
-      this.report('I6', booking.id, `entry ${entry.seq} expires booking ${booking.id} at ${entry.at}, before its deadline ${booking.expiresAt}`);
+      this.report(
+        'I6',
+        booking.id,
+        `entry ${entry.seq} expires booking ${booking.id} at ${entry.at}, before its deadline ${booking.expiresAt}`,
+      );
     }
     this.leave(event, booking, 'expired');
   }
@@ -401,7 +413,11 @@ export class AuditReplay {
     const due = Number.isNaN(at) ? null : new Date(at + ttlSeconds * 1000).toISOString();
     const told = entry.booking?.expiresAt ?? null;
     if (entry.booking && told !== due) {
-      this.report('I6', booking.id, `entry ${entry.seq} holds booking ${booking.id} until ${String(told)}; the event's settings give ${String(due)}`);
+      this.report(
+        'I6',
+        booking.id,
+        `entry ${entry.seq} holds booking ${booking.id} until ${String(told)}; the event's settings give ${String(due)}`,
+      );
     }
     booking.expiresAt = told ?? due;
   }

@@ -282,11 +282,7 @@ class EventLedger {
     const booking = this.requireActive(userId);
     this.refuseCheckedIn(booking, 'reduced');
     if (quantity >= booking.quantity) {
-      throw new Refusal(
-        'QUANTITY_NOT_ALLOWED',
-        `A booking of ${booking.quantity} tickets can only be reduced to fewer tickets.`,
-        booking,
-      );
+      throw new Refusal('QUANTITY_NOT_ALLOWED', `A booking of ${booking.quantity} tickets can only be reduced to fewer tickets.`, booking);
     }
     this.release(booking, booking.quantity - quantity);
     booking.quantity = quantity;

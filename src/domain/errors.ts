@@ -52,4 +52,3 @@ export class DomainError extends Error {
     this.details = details;
   }
 }
-

@@ -17,11 +17,7 @@ export function formatTicketCode(symbols: string): string {
  * Crockford says.
  */
 export function normalizeTicketCode(input: string): string | null {
-  const symbols = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  const symbols = input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
   if (symbols.length !== TICKET_CODE_SYMBOLS) return null;
   for (const symbol of symbols) if (!TICKET_ALPHABET.includes(symbol)) return null;
   return formatTicketCode(symbols);

@@ -41,7 +41,8 @@ export type Identify = (authorization: string | undefined) => Promise<Caller>;
 export function callerIdentifier(options: AuthOptions): Identify {
   const adminUser = secretMatcher(options.adminUser);
   const adminPassword = secretMatcher(options.adminPassword);
-  return (authorization) => identify(authorization, options.tokens, (login, password) => [adminUser(login), adminPassword(password)].every(Boolean));
+  return (authorization) =>
+    identify(authorization, options.tokens, (login, password) => [adminUser(login), adminPassword(password)].every(Boolean));
 }
 
 async function identify(

@@ -140,7 +140,10 @@ function fromFastifyError(error: FastifyError): DomainError | null {
   if (status < 400 || status >= 500) return null;
   if (status === 400 && error.code?.startsWith('FST_ERR_CTP_')) {
     const empty = error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY';
-    return new DomainError('VALIDATION_FAILED', empty ? 'The request body is empty; send a JSON object.' : 'The request body is not valid JSON.');
+    return new DomainError(
+      'VALIDATION_FAILED',
+      empty ? 'The request body is empty; send a JSON object.' : 'The request body is not valid JSON.',
+    );
   }
   const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
   return new DomainError(code, DETAIL_BY_CODE[code] ?? `The request was refused: ${error.message}`);

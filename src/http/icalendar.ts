@@ -34,7 +34,10 @@ export function escapeText(text: string): string {
 
 /** UTC date-time form, 20270514T180000Z. */
 function utcStamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**

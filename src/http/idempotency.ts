@@ -42,7 +42,9 @@ function canonical(value: unknown): string {
  * the stored fingerprint tells nothing about the body to someone who reads the table.
  */
 function requestFingerprint(key: Buffer, request: FastifyRequest): string {
-  return createHmac('sha256', key).update(`${request.method} ${request.url}\n${canonical(request.body)}`).digest('hex');
+  return createHmac('sha256', key)
+    .update(`${request.method} ${request.url}\n${canonical(request.body)}`)
+    .digest('hex');
 }
 
 function sendStored(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
@@ -89,7 +91,9 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
     const claimed = request.idempotency;
     if (claimed) clearInterval(claimed.renewal);
     if (claimed && !claimed.answered) {
-      await idempotency.release(claimed.ref).catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
+      await idempotency
+        .release(claimed.ref)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
     }
   });
 }

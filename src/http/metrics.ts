@@ -57,7 +57,8 @@ function clusterMetrics(): Promise<string> {
     const onMessage = (message: ClusterMetricsAnswer) => {
       if (message?.type !== CLUSTER_METRICS.answer || message.id !== id) return;
       settle();
-      if (message.text === undefined) reject(new DomainError('UNAVAILABLE', `The cluster's metrics could not be gathered: ${message.error}.`));
+      if (message.text === undefined)
+        reject(new DomainError('UNAVAILABLE', `The cluster's metrics could not be gathered: ${message.error}.`));
       else resolve(message.text);
     };
     const timer = setTimeout(() => {

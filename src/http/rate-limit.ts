@@ -27,7 +27,6 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     enableDraftSpec: true,
     nameSpace: 'boxoffice-rate:',
     ...(options.redis ? { redis: options.redis, skipOnError: true } : {}),
-    errorResponseBuilder: (_request, context) =>
-      new DomainError('RATE_LIMITED', `Too many requests; try again in ${context.after}.`),
+    errorResponseBuilder: (_request, context) => new DomainError('RATE_LIMITED', `Too many requests; try again in ${context.after}.`),
   });
 }

@@ -26,7 +26,11 @@ const OneOf = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>
 
 export const EventId = Type.String({ pattern: EVENT_ID_PATTERN, description: 'Letters, digits, _ and -, 1–64 chars.' });
 export const UserId = Type.String({ pattern: USER_ID_PATTERN, maxLength: USER_ID_MAX });
-export const UserEmail = Type.String({ pattern: EMAIL_PATTERN, maxLength: USER_ID_MAX, description: 'Lower-cased, it becomes the user id.' });
+export const UserEmail = Type.String({
+  pattern: EMAIL_PATTERN,
+  maxLength: USER_ID_MAX,
+  description: 'Lower-cased, it becomes the user id.',
+});
 export const EventName = Type.String({ minLength: 1, maxLength: EVENT_NAME_MAX });
 export const Venue = Type.String({ maxLength: VENUE_MAX });
 export const StartsAt = Type.String({
@@ -220,7 +224,6 @@ export const EventStatus = Type.Object({
 
 export const BookingEnvelope = Type.Object({ booking: Booking });
 export const ReleaseEnvelope = Type.Object({ booking: Booking, promoted: Nullable(Booking), promotedAll: Type.Array(Booking) });
-
 
 export type BookingBodyInput = Static<typeof BookingBody>;
 

@@ -22,5 +22,7 @@ const CONTENT_SECURITY_POLICY = {
 export function registerSecurityHeaders(app: FastifyInstance): void {
   // Built once: @fastify/helmet rebuilds this middleware, directives and all, on every request.
   const setHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY });
-  app.addHook('onRequest', (request, reply, done) => setHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)));
+  app.addHook('onRequest', (request, reply, done) =>
+    setHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  );
 }

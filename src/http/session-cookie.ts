@@ -53,5 +53,8 @@ export function requireSameOrigin(request: FastifyRequest): void {
   if (SAFE_METHODS.has(request.method)) return;
   const host = originHost(request.headers.origin);
   if (host !== null && host === originHost(`http://${request.host}`)) return;
-  throw new DomainError('FORBIDDEN', 'A change made with the session cookie must come from this site (its Origin header is missing or foreign).');
+  throw new DomainError(
+    'FORBIDDEN',
+    'A change made with the session cookie must come from this site (its Origin header is missing or foreign).',
+  );
 }

@@ -3,8 +3,7 @@ import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { DomainError, type FieldError } from '../domain/errors.js';
 
-const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;
 
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
@@ -16,8 +15,15 @@ export function isInstant(text: string): boolean {
   const offsetHours = Number(parts[9] ?? 0);
   const offsetMinutes = Number(parts[10] ?? 0);
   return (
-    month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysIn(year!, month!) &&
-    hour <= 23 && minute <= 59 && second <= 59 && offsetHours <= 23 && offsetMinutes <= 59 &&
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysIn(year!, month!) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59 &&
     !Number.isNaN(Date.parse(normalizeInstant(text)))
   );
 }
@@ -58,7 +64,12 @@ function createAjv(options: Options): Ajv {
     type: 'string',
     modifying: true,
     errors: false,
-    validate: (_schema: unknown, data: string, _parent: unknown, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
+    validate: (
+      _schema: unknown,
+      data: string,
+      _parent: unknown,
+      context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+    ) => {
       if (context && isInstant(data)) context.parentData[context.parentDataProperty] = normalizeInstant(data);
       return true;
     },
@@ -101,7 +112,8 @@ function decimalQueryIntegers(schema: { properties?: Record<string, { type?: unk
 
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
   if (httpPart === 'body') return bodyAjv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
-  if (httpPart === 'querystring') return decimalQueryIntegers(schema, queryAjv.compile(schema)) as ReturnType<FastifySchemaCompiler<object>>;
+  if (httpPart === 'querystring')
+    return decimalQueryIntegers(schema, queryAjv.compile(schema)) as ReturnType<FastifySchemaCompiler<object>>;
   return paramsAjv.compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
 };
 

@@ -79,7 +79,10 @@ export function bookingMail(entry: AnnouncedEntry, publicUrl: string): BookingMa
       break;
     case 'booking.expired':
       subject = `Hold expired: ${eventName}`;
-      lines.push(`The ${tickets} held for you to ${eventName} were not confirmed in time and have been released.`, `You can book again: ${link}`);
+      lines.push(
+        `The ${tickets} held for you to ${eventName} were not confirmed in time and have been released.`,
+        `You can book again: ${link}`,
+      );
       break;
     default:
       subject = `Booking cancelled: ${eventName}`;

@@ -104,9 +104,7 @@ function recorder<K extends EventCommand['kind'], T>(
 ): AnswerRecorder | undefined {
   if (!receipt) return undefined;
   return (outcome) =>
-    outcome.ok && outcome.kind === kind
-      ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) }
-      : null;
+    outcome.ok && outcome.kind === kind ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) } : null;
 }
 
 /**

@@ -1,11 +1,5 @@
 import type { AuditEntry } from '../domain/audit.js';
-import {
-  AuditReplay,
-  type Discrepancy,
-  REPLAYED_COUNTS,
-  type ReplayedBooking,
-  type ReplayedEvent,
-} from '../domain/audit-replay.js';
+import { AuditReplay, type Discrepancy, REPLAYED_COUNTS, type ReplayedBooking, type ReplayedEvent } from '../domain/audit-replay.js';
 import { type Booking, isActive } from '../domain/booking.js';
 import { EVENT_SETTINGS, type EventRecord, availableTickets } from '../domain/event.js';
 import { type Clock, systemClock } from './clock.js';
@@ -133,7 +127,11 @@ async function checkBookings(
     if (booking.status === 'pending' && booking.expiresAt !== null) {
       const late = now - Date.parse(booking.expiresAt);
       if (late > EXPIRY_GRACE_MS) {
-        report('I7', booking.id, `booking ${booking.id} is still pending ${Math.floor(late / 1000)} s after its deadline ${booking.expiresAt}`);
+        report(
+          'I7',
+          booking.id,
+          `booking ${booking.id} is still pending ${Math.floor(late / 1000)} s after its deadline ${booking.expiresAt}`,
+        );
       }
     }
     checkTicketCode(booking, holderOfCode, (message) => report('I8', booking.id, message));

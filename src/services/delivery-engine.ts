@@ -175,7 +175,9 @@ export class DeliveryEngine {
         this.mailChannelOpen = true;
       }
       const rule: HandOutRule = (entry) =>
-        (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId) ? { recipient: entry.userId } : null;
+        (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId)
+          ? { recipient: entry.userId }
+          : null;
       full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= HAND_OUT_BATCH || full;
     }
     return full;
@@ -192,7 +194,11 @@ export class DeliveryEngine {
     const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
     let claimed: ClaimedDelivery[];
     try {
-      claimed = await this.store.settleAndClaim(settled, this.owner, { now: isoAt(now), leaseUntil: isoAt(leaseUntil), limit: Math.max(0, free) });
+      claimed = await this.store.settleAndClaim(settled, this.owner, {
+        now: isoAt(now),
+        leaseUntil: isoAt(leaseUntil),
+        limit: Math.max(0, free),
+      });
     } catch (error) {
       // Lost a race (deadlock) or the database is away: record them with the next round. Should that come
       // after their leases ran out, the fenced update leaves them be and another process repeats them.
@@ -239,7 +245,11 @@ export class DeliveryEngine {
     return next === null ? { ...base, state: 'failed', nextAttemptAt: null } : { ...base, state: 'pending', nextAttemptAt: isoAt(next) };
   }
 
-  private async send(delivery: ClaimedDelivery, entry: AnnouncedEntry | null, leaseUntil: number): Promise<AttemptResult | 'dropped' | 'abandoned'> {
+  private async send(
+    delivery: ClaimedDelivery,
+    entry: AnnouncedEntry | null,
+    leaseUntil: number,
+  ): Promise<AttemptResult | 'dropped' | 'abandoned'> {
     if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read` };
     const now = this.clock();
     if (now + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';

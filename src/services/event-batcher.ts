@@ -53,9 +53,7 @@ export class EventBatcher<Command, Outcome> {
 
   submit(eventId: string, command: Command): Promise<Outcome> {
     if (this.unanswered >= this.limits.maxQueue) {
-      return Promise.reject(
-        new DomainError('UNAVAILABLE', 'Too many requests are waiting for the database right now; try again shortly.'),
-      );
+      return Promise.reject(new DomainError('UNAVAILABLE', 'Too many requests are waiting for the database right now; try again shortly.'));
     }
     this.unanswered += 1;
     return new Promise<Outcome>((resolve, reject) => {
@@ -93,7 +91,10 @@ export class EventBatcher<Command, Outcome> {
   private async settle(eventId: string, batch: Waiter<Command, Outcome>[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.runBatch(eventId, batch.map((waiter) => waiter.command));
+      outcomes = await this.runBatch(
+        eventId,
+        batch.map((waiter) => waiter.command),
+      );
     } catch (error) {
       // An expected failure (the database is out of reach) concerns everyone; anything else may be one
       // command's fault, so each runs alone and only the culprit fails.

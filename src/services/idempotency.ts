@@ -29,7 +29,14 @@ export interface IdempotencyStore {
   insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
   find(ref: KeyRef): Promise<KeyRecord | null>;
   /** Takes over an abandoned or expired claim, if it is still the one seen; true when taken. */
-  takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean>;
+  takeOver(
+    ref: KeyRef & { token: string },
+    seen: KeyRecord,
+    requestHash: string,
+    now: string,
+    leaseUntil: string,
+    expiresAt: string,
+  ): Promise<boolean>;
   /** Extends the lease of the claim `ref.token` holds; false when it no longer holds it. */
   renew(ref: KeyRef, leaseUntil: string): Promise<boolean>;
   /** Stores the answer of a claim whose change did not go through a transaction of its own; false when the claim was lost. */

@@ -32,7 +32,15 @@ export class MailSender {
         ? [{ filename: 'ticket.png', cid: 'ticket-qr', content: await QRCode.toBuffer(mail.ticketCode, { margin: 1, width: 240 }) }]
         : [];
       const sent = await this.withTimeout(
-        this.transport.sendMail({ from: this.settings.from, to, subject: mail.subject, text: mail.text, html: mail.html, attachments, messageId }),
+        this.transport.sendMail({
+          from: this.settings.from,
+          to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          attachments,
+          messageId,
+        }),
       );
       const accepted = sent.accepted.length > 0;
       return { delivered: accepted, statusCode: null, error: accepted ? null : 'the SMTP server accepted no recipient' };
@@ -49,7 +57,10 @@ export class MailSender {
   private withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer from the SMTP server within ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`no answer from the SMTP server within ${this.settings.timeoutMs} ms`)),
+        this.settings.timeoutMs,
+      );
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }

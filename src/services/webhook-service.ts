@@ -57,7 +57,10 @@ export class WebhookService {
     return deleted;
   }
 
-  async deliveries(id: string, page: { limit: number; cursor?: string | undefined }): Promise<{ deliveries: DeliveryAttempt[]; nextCursor: string | null }> {
+  async deliveries(
+    id: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ deliveries: DeliveryAttempt[]; nextCursor: string | null }> {
     const webhook = await this.store.findWebhook(id);
     if (!webhook || webhook.deleted) throw notFound(id);
     const before = page.cursor ? decodeCursor(page.cursor, isAttemptCursor).before : null;

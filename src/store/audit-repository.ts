@@ -53,7 +53,10 @@ export class AuditRepository {
   /** Appends in the given order; the database's sequence numbers them. */
   async append(drafts: readonly AuditDraft[]): Promise<void> {
     for (let start = 0; start < drafts.length; start += INSERT_CHUNK) {
-      await this.db.insertInto('audit_log').values(drafts.slice(start, start + INSERT_CHUNK).map(toRow)).execute();
+      await this.db
+        .insertInto('audit_log')
+        .values(drafts.slice(start, start + INSERT_CHUNK).map(toRow))
+        .execute();
     }
   }
 
@@ -73,7 +76,11 @@ export class AuditRepository {
   /** Entries by their seqs, on any event. */
   async bySeqs(seqs: readonly number[]): Promise<AuditEntry[]> {
     if (seqs.length === 0) return [];
-    const rows = await this.db.selectFrom('audit_log').selectAll().where('seq', 'in', [...seqs]).execute();
+    const rows = await this.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', 'in', [...seqs])
+      .execute();
     return rows.map(toEntry);
   }
 }

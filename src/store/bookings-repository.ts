@@ -87,7 +87,11 @@ export class BookingsRepository {
   /** The bookings that hold these ticket codes, of any event. */
   async withTicketCodes(ticketCodes: readonly string[]): Promise<Booking[]> {
     if (ticketCodes.length === 0) return [];
-    const rows = await this.db.selectFrom('bookings').selectAll().where('ticket_code', 'in', [...ticketCodes]).execute();
+    const rows = await this.db
+      .selectFrom('bookings')
+      .selectAll()
+      .where('ticket_code', 'in', [...ticketCodes])
+      .execute();
     return rows.map(toBooking);
   }
 
@@ -144,7 +148,13 @@ export class BookingsRepository {
     const lastQueueNo = Math.max(...waitlisted.map((booking) => booking.queueNo));
     const ranked = this.db
       .selectFrom('bookings')
-      .select((eb) => ['id', eb.fn.agg<number>('row_number').over((over) => over.orderBy('queue_no')).as('position')])
+      .select((eb) => [
+        'id',
+        eb.fn
+          .agg<number>('row_number')
+          .over((over) => over.orderBy('queue_no'))
+          .as('position'),
+      ])
       .where('event_id', '=', eventId)
       .where('status', '=', 'waitlisted')
       .where('queue_no', '<=', lastQueueNo)
@@ -152,7 +162,11 @@ export class BookingsRepository {
     const rows = await this.db
       .selectFrom(ranked)
       .select(['ranked.id', 'ranked.position'])
-      .where('ranked.id', 'in', waitlisted.map((booking) => booking.id))
+      .where(
+        'ranked.id',
+        'in',
+        waitlisted.map((booking) => booking.id),
+      )
       .execute();
     for (const row of rows) positions.set(row.id, Number(row.position));
     return positions;

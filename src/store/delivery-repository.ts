@@ -74,7 +74,13 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   async list(): Promise<Webhook[]> {
-    const rows = await this.db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     return rows.map((row) => publicWebhook(toWebhook(row)));
   }
 
@@ -100,7 +106,12 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       if (!row) return null;
       await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
-      await trx.updateTable('deliveries').set({ state: 'dropped' }).where('channel_id', '=', channelId).where('state', '=', 'pending').execute();
+      await trx
+        .updateTable('deliveries')
+        .set({ state: 'dropped' })
+        .where('channel_id', '=', channelId)
+        .where('state', '=', 'pending')
+        .execute();
       await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
       return publicWebhook(toWebhook(row));
     });
@@ -179,7 +190,16 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       const last = fresh.at(-1);
       if (last) {
         // Seqs the cursor passes without seeing them belong to transactions still open, or rolled back.
-        await this.insertGaps(trx, channelId, missingRuns(cursor + 1, last.seq, fresh.map((entry) => entry.seq)), window.now);
+        await this.insertGaps(
+          trx,
+          channelId,
+          missingRuns(
+            cursor + 1,
+            last.seq,
+            fresh.map((entry) => entry.seq),
+          ),
+          window.now,
+        );
         await trx.updateTable('delivery_channels').set({ last_seq: last.seq }).where('id', '=', channelId).execute();
       }
       return fresh.length + late.length;
@@ -252,7 +272,12 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   /** Ends the attempts' leases with the new state; only where `owner` still holds the lease for that very attempt. */
-  private async settle(db: Db, owner: string, attempts: readonly SettledAttempt[], change: { state: string; next_attempt_at: string }): Promise<void> {
+  private async settle(
+    db: Db,
+    owner: string,
+    attempts: readonly SettledAttempt[],
+    change: { state: string; next_attempt_at: string },
+  ): Promise<void> {
     await db
       .updateTable('deliveries')
       .set({ ...change, lease_owner: null, lease_until: null })
@@ -269,14 +294,23 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {
-    const end = await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const end = await db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     await db
       .insertInto('delivery_channels')
       .values({ id: channelId, last_seq: Number(end?.seq ?? 0), created_at: now })
       .execute();
   }
 
-  private async insertDeliveries(db: Db, channelId: string, entries: readonly LoggedEntry[], rule: HandOutRule, now: string): Promise<void> {
+  private async insertDeliveries(
+    db: Db,
+    channelId: string,
+    entries: readonly LoggedEntry[],
+    rule: HandOutRule,
+    now: string,
+  ): Promise<void> {
     const rows = entries.flatMap((entry) => {
       const chosen = rule(entry);
       return chosen
@@ -299,9 +333,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     if (rows.length === 0) return;
     // An entry handed out before (a gap looked at again) keeps its delivery as it is.
     const insert = db.insertInto('deliveries').values(rows);
-    await (this.dialect.upsert === 'on-conflict'
-      ? insert.onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing())
-      : insert.onDuplicateKeyUpdate({ state: sql.ref('state') })
+    await (
+      this.dialect.upsert === 'on-conflict'
+        ? insert.onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing())
+        : insert.onDuplicateKeyUpdate({ state: sql.ref('state') })
     ).execute();
   }
 

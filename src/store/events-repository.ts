@@ -93,10 +93,7 @@ export class EventsRepository {
     let query = this.db.selectFrom('events').selectAll();
     if (after) {
       query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '>', after.createdAt),
-          eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)]),
-        ]),
+        eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
       );
     }
     const rows = await query.orderBy('created_at').orderBy('id').limit(limit).execute();

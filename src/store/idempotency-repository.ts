@@ -7,7 +7,8 @@ function toRecord(row: Selectable<IdempotencyKeysTable>): KeyRecord {
   return {
     requestHash: row.request_hash,
     state: row.state === 'done' ? 'done' : 'pending',
-    answer: row.status_code === null || row.response_body === null ? null : { statusCode: Number(row.status_code), body: row.response_body },
+    answer:
+      row.status_code === null || row.response_body === null ? null : { statusCode: Number(row.status_code), body: row.response_body },
     leaseUntil: row.lease_until,
     expiresAt: row.expires_at,
   };
@@ -30,7 +31,13 @@ function pendingClaim(token: string, requestHash: string, now: string, leaseUnti
 export class IdempotencyRepository {
   constructor(private readonly db: Db) {}
 
-  async insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<void> {
+  async insertPending(
+    ref: KeyRef & { token: string },
+    requestHash: string,
+    now: string,
+    leaseUntil: string,
+    expiresAt: string,
+  ): Promise<void> {
     await this.db
       .insertInto('idempotency_keys')
       .values({ scope: ref.scope, idempotency_key: ref.key, ...pendingClaim(ref.token, requestHash, now, leaseUntil, expiresAt) })
@@ -48,7 +55,14 @@ export class IdempotencyRepository {
   }
 
   /** Compare-and-set on the lease the caller saw, so two takers cannot both win. */
-  async takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  async takeOver(
+    ref: KeyRef & { token: string },
+    seen: KeyRecord,
+    requestHash: string,
+    now: string,
+    leaseUntil: string,
+    expiresAt: string,
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable('idempotency_keys')
       .set(pendingClaim(ref.token, requestHash, now, leaseUntil, expiresAt))

@@ -11,7 +11,13 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     this.keys = new IdempotencyRepository(database.db);
   }
 
-  async insertPending(ref: KeyRef & { token: string }, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  async insertPending(
+    ref: KeyRef & { token: string },
+    requestHash: string,
+    now: string,
+    leaseUntil: string,
+    expiresAt: string,
+  ): Promise<boolean> {
     try {
       await this.keys.insertPending(ref, requestHash, now, leaseUntil, expiresAt);
       return true;
@@ -25,7 +31,14 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     return this.guard(() => this.keys.find(ref));
   }
 
-  takeOver(ref: KeyRef & { token: string }, seen: KeyRecord, requestHash: string, now: string, leaseUntil: string, expiresAt: string): Promise<boolean> {
+  takeOver(
+    ref: KeyRef & { token: string },
+    seen: KeyRecord,
+    requestHash: string,
+    now: string,
+    leaseUntil: string,
+    expiresAt: string,
+  ): Promise<boolean> {
     return this.guard(() => this.keys.takeOver(ref, seen, requestHash, now, leaseUntil, expiresAt));
   }
 

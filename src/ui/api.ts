@@ -94,14 +94,23 @@ async function send(path: string, options: CallOptions): Promise<Response> {
       body: options.body === undefined ? null : JSON.stringify(options.body),
     });
   } catch {
-    throw new ApiError({ type: 'about:blank', title: 'Network error', status: 0, detail: 'The request did not reach the server.', code: NETWORK_ERROR });
+    throw new ApiError({
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      detail: 'The request did not reach the server.',
+      code: NETWORK_ERROR,
+    });
   }
   if (response.ok) return response;
   const parsed = parseJson(await response.text().catch(() => ''));
   // A session the server no longer accepts is useless for every later call too.
   if (response.status === 401 && currentSession()) clearSession();
   const retryAfter = Number(response.headers.get('retry-after'));
-  throw new ApiError(isProblem(parsed) ? parsed : unknownProblem(response.status), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+  throw new ApiError(
+    isProblem(parsed) ? parsed : unknownProblem(response.status),
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
 }
 
 async function call<T>(path: string, options: CallOptions = {}): Promise<T> {
@@ -149,8 +158,10 @@ export interface CancelAnswer {
 }
 
 export const api = {
-  signUp: (input: { email: string; password: string; name?: string }) => call<{ user: { id: string } }>('/users', { method: 'POST', body: input }),
-  signIn: (email: string, password: string) => call<{ session: SessionInfo }>('/auth/session', { method: 'POST', body: { email, password } }),
+  signUp: (input: { email: string; password: string; name?: string }) =>
+    call<{ user: { id: string } }>('/users', { method: 'POST', body: input }),
+  signIn: (email: string, password: string) =>
+    call<{ session: SessionInfo }>('/auth/session', { method: 'POST', body: { email, password } }),
   whoAmI: () => call<{ session: SessionInfo | null }>('/auth/session'),
   signOut: () => call<{ session: null }>('/auth/session', { method: 'DELETE' }),
 
@@ -172,14 +183,17 @@ export const api = {
   myBookings: (cursor?: string) => call<{ bookings: MyBooking[]; nextCursor: string | null }>(`/me/bookings?${page(50, cursor)}`),
 
   bookings: (eventId: string, status: BookingStatus | null, cursor?: string) =>
-    call<{ bookings: Booking[]; nextCursor: string | null }>(`/events/${segment(eventId)}/bookings?${status ? `status=${status}&` : ''}${page(50, cursor)}`),
+    call<{ bookings: Booking[]; nextCursor: string | null }>(
+      `/events/${segment(eventId)}/bookings?${status ? `status=${status}&` : ''}${page(50, cursor)}`,
+    ),
   attendeeCsv: async (eventId: string) => (await send(`/events/${segment(eventId)}/bookings`, { accept: 'text/csv' })).blob(),
   audit: (eventId: string, after: number, limit = 200) =>
     call<{ entries: AuditEntry[]; next: number | null }>(`/events/${segment(eventId)}/audit?after=${after}&limit=${limit}`),
   checkIn: (eventId: string, ticketCode: string, idempotencyKey: string) =>
     call<{ booking: Booking }>(`/events/${segment(eventId)}/check-ins`, { method: 'POST', body: { ticketCode }, idempotencyKey }),
 
-  setRole: (userId: string, role: 'user' | 'staff') => call<{ user: { id: string; role: Role } }>(`/users/${segment(userId)}`, { method: 'PATCH', body: { role } }),
+  setRole: (userId: string, role: 'user' | 'staff') =>
+    call<{ user: { id: string; role: Role } }>(`/users/${segment(userId)}`, { method: 'PATCH', body: { role } }),
   webhooks: () => call<{ webhooks: Webhook[] }>('/webhooks'),
   createWebhook: (url: string, actions: string[] | undefined) =>
     call<{ webhook: Webhook; secret: string }>('/webhooks', { method: 'POST', body: actions ? { url, actions } : { url } }),
@@ -187,7 +201,10 @@ export const api = {
   deliveries: (id: string, cursor?: string) =>
     call<{ deliveries: Delivery[]; nextCursor: string | null }>(`/webhooks/${segment(id)}/deliveries?${page(20, cursor)}`),
   testWebhook: (id: string) =>
-    call<{ delivered: boolean; statusCode: number | null; error: string | null; durationMs: number }>(`/webhooks/${segment(id)}/test`, { method: 'POST', body: {} }),
+    call<{ delivered: boolean; statusCode: number | null; error: string | null; durationMs: number }>(`/webhooks/${segment(id)}/test`, {
+      method: 'POST',
+      body: {},
+    }),
 };
 
 export function streamUrl(eventId: string): string {

@@ -3,17 +3,7 @@ import { formatClock } from './format.js';
 
 /** What the person was doing when the call failed; the same code reads differently in each. */
 export type Situation =
-  | 'sign-in'
-  | 'sign-up'
-  | 'load'
-  | 'book'
-  | 'cancel'
-  | 'confirm'
-  | 'reduce'
-  | 'create-event'
-  | 'update-event'
-  | 'check-in'
-  | 'manage';
+  'sign-in' | 'sign-up' | 'load' | 'book' | 'cancel' | 'confirm' | 'reduce' | 'create-event' | 'update-event' | 'check-in' | 'manage';
 
 const FIELD_SENTENCES: Record<string, string> = {
   email: 'Enter a valid e-mail address, such as name@example.com.',
@@ -46,7 +36,8 @@ function validationSentence(error: ApiError): string {
 }
 
 function bookingSentence(booking: Booking): string {
-  if (booking.status === 'confirmed') return booking.quantity > 1 ? `your ${booking.quantity} tickets are confirmed` : 'your ticket is confirmed';
+  if (booking.status === 'confirmed')
+    return booking.quantity > 1 ? `your ${booking.quantity} tickets are confirmed` : 'your ticket is confirmed';
   if (booking.status === 'waitlisted') return `you're #${booking.position ?? '?'} on the waiting list`;
   if (booking.status === 'pending') return 'tickets are held for you until you confirm';
   return 'it was cancelled';

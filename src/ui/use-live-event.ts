@@ -22,7 +22,12 @@ const STREAM_GRACE_MS = 5_000;
 
 /** The event with its counts, kept current from the server's event stream, or by polling without one. */
 export function useLiveEvent(eventId: string): LiveEvent {
-  const [state, setState] = useState({ event: null as BoxEvent | null, error: null as unknown, connection: 'connecting' as Connection, changes: 0 });
+  const [state, setState] = useState({
+    event: null as BoxEvent | null,
+    error: null as unknown,
+    connection: 'connecting' as Connection,
+    changes: 0,
+  });
   const current = useRef(eventId);
   current.current = eventId;
 
@@ -45,7 +50,8 @@ export function useLiveEvent(eventId: string): LiveEvent {
     let poller: ReturnType<typeof setInterval> | undefined;
     let grace: ReturnType<typeof setTimeout> | undefined;
     setState({ event: null, error: null, connection: 'connecting', changes: 0 });
-    const connection = (value: Connection) => setState((previous) => (previous.connection === value ? previous : { ...previous, connection: value }));
+    const connection = (value: Connection) =>
+      setState((previous) => (previous.connection === value ? previous : { ...previous, connection: value }));
     const poll = () => {
       connection('polling');
       poller ??= setInterval(refresh, POLL_MS);

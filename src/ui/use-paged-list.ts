@@ -20,7 +20,13 @@ export interface PagedList<T> {
 export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>, key: string): PagedList<T> {
   const fetcher = useRef(fetchPage);
   fetcher.current = fetchPage;
-  const [state, setState] = useState({ items: [] as T[], next: null as string | null, loaded: false, loading: true, error: null as unknown });
+  const [state, setState] = useState({
+    items: [] as T[],
+    next: null as string | null,
+    loaded: false,
+    loading: true,
+    error: null as unknown,
+  });
   const pages = useRef(1);
   // Only the latest read may write the state: an older answer would bring back an older list.
   const version = useRef(0);
@@ -60,7 +66,13 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
       (page) => {
         if (mine !== version.current) return;
         pages.current += 1;
-        setState((previous) => ({ ...previous, items: [...previous.items, ...page.items], next: page.nextCursor, loading: false, error: null }));
+        setState((previous) => ({
+          ...previous,
+          items: [...previous.items, ...page.items],
+          next: page.nextCursor,
+          loading: false,
+          error: null,
+        }));
       },
       (error: unknown) => {
         if (mine === version.current) setState((previous) => ({ ...previous, loading: false, error }));
@@ -68,5 +80,13 @@ export function usePagedList<T>(fetchPage: (cursor: string | undefined) => Promi
     );
   }, [state.next]);
 
-  return { items: state.items, loaded: state.loaded, loading: state.loading, error: state.error, hasMore: state.next !== null, more, refresh };
+  return {
+    items: state.items,
+    loaded: state.loaded,
+    loading: state.loading,
+    error: state.error,
+    hasMore: state.next !== null,
+    more,
+    refresh,
+  };
 }

@@ -3,14 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditAction, AuditEntry, RequestedBy } from '../../src/domain/audit.js';
 import { type Discrepancy, replayAuditLog } from '../../src/domain/audit-replay.js';
 import type { Booking, BookingView } from '../../src/domain/booking.js';
-import {
-  type EventCommand,
-  type EventState,
-  WaitlistNotLoaded,
-  decide,
-  stateNeeds,
-  waitlistDepthGuess,
-} from '../../src/domain/decide.js';
+import { type EventCommand, type EventState, WaitlistNotLoaded, decide, stateNeeds, waitlistDepthGuess } from '../../src/domain/decide.js';
 import type { EventPatch, EventRecord } from '../../src/domain/event.js';
 import { openEvent } from '../../src/domain/open-event.js';
 
@@ -233,7 +226,14 @@ describe('audit replay — a log the rules could not have written', () => {
   });
 
   it('judges FIFO among those still waiting: one who left the list is no longer skipped', () => {
-    const log = new AuditLog().created(1).confirmed('ann').waitlisted('bob').waitlisted('cat').cancelled('bob').cancelled('ann').promoted('cat');
+    const log = new AuditLog()
+      .created(1)
+      .confirmed('ann')
+      .waitlisted('bob')
+      .waitlisted('cat')
+      .cancelled('bob')
+      .cancelled('ann')
+      .promoted('cat');
     expect(log.discrepancies()).toEqual([]);
   });
 
@@ -257,7 +257,7 @@ describe('audit replay — a log the rules could not have written', () => {
     expect(log.discrepancies()).toEqual([{ invariant: 'I2', bookingId: 'b-cat' }]);
   });
 
-  it('reports I2 once when a release frees the head\'s tickets and nobody is promoted', () => {
+  it("reports I2 once when a release frees the head's tickets and nobody is promoted", () => {
     const log = new AuditLog().created(2).confirmed('ann', 2).waitlisted('bob', 1).reduced('ann', 1).waitlisted('cat').waitlisted('dan');
     expect(log.discrepancies().filter((d) => d.invariant === 'I2')).toEqual([{ invariant: 'I2', bookingId: 'b-bob' }]);
   });
@@ -300,14 +300,37 @@ describe('audit replay — a log the rules could not have written', () => {
     ['a confirmation of a waitlisted booking', new AuditLog().created(1).confirmed('ann').waitlisted('bob').accepted('bob'), 'b-bob'],
     ['a reduction to more tickets', new AuditLog().created(3).confirmed('ann', 1).reduced('ann', 2), 'b-ann'],
     ['an expiry of a confirmed booking', new AuditLog().created(2).confirmed('ann').expired('ann'), 'b-ann'],
-    ['an expiry before the deadline', new AuditLog().created(2).held('ann').at(HOLD_TTL - 1).expired('ann'), 'b-ann'],
+    [
+      'an expiry before the deadline',
+      new AuditLog()
+        .created(2)
+        .held('ann')
+        .at(HOLD_TTL - 1)
+        .expired('ann'),
+      'b-ann',
+    ],
     ['an expiry asked for by someone', new AuditLog().created(2).held('ann').at(HOLD_TTL).add('booking.expired', 'ann'), 'b-ann'],
-    ['a hold whose deadline is not the event\'s TTL', new AuditLog().created(2).held('ann', 1, HOLD_TTL * 2), 'b-ann'],
+    ["a hold whose deadline is not the event's TTL", new AuditLog().created(2).held('ann', 1, HOLD_TTL * 2), 'b-ann'],
     ['a group larger than the event allows', new AuditLog().created(20, { maxPerBooking: 4 }).confirmed('ann', 5), 'b-ann'],
     ['a booking while sales are closed', new AuditLog().created(2).updated({ salesOpen: false }).confirmed('ann'), 'b-ann'],
-    ['an outright promotion while the event offers', new AuditLog().created(1, { waitlistMode: 'offer' }).confirmed('ann').waitlisted('bob').cancelled('ann').promoted('bob'), 'b-bob'],
-    ['an entry naming another quantity than its booking has', new AuditLog().created(3).confirmed('ann', 2).add('booking.cancelled', 'ann', { quantity: 1 }), 'b-ann'],
-    ['a booking entry with a snapshot but no quantity', new AuditLog().created(3).held('ann').add('booking.cancelled', 'ann', { quantity: null, booking: snapshotUntil('b-ann', 'ann', 1, iso(T0)) }), 'b-ann'],
+    [
+      'an outright promotion while the event offers',
+      new AuditLog().created(1, { waitlistMode: 'offer' }).confirmed('ann').waitlisted('bob').cancelled('ann').promoted('bob'),
+      'b-bob',
+    ],
+    [
+      'an entry naming another quantity than its booking has',
+      new AuditLog().created(3).confirmed('ann', 2).add('booking.cancelled', 'ann', { quantity: 1 }),
+      'b-ann',
+    ],
+    [
+      'a booking entry with a snapshot but no quantity',
+      new AuditLog()
+        .created(3)
+        .held('ann')
+        .add('booking.cancelled', 'ann', { quantity: null, booking: snapshotUntil('b-ann', 'ann', 1, iso(T0)) }),
+      'b-ann',
+    ],
     ['a booking accepted twice', new AuditLog().created(2).held('ann').held('ann'), 'b-ann'],
     ['a booking before the event was created', new AuditLog().confirmed('ann').created(2), 'b-ann'],
     ['a second event.created', new AuditLog().created(2).created(3), null],
@@ -380,11 +403,15 @@ class DecidedEvent {
     const all = [...this.bookings.values()];
     const latestBookings = userIds.flatMap((userId) => this.latestOf(userId) ?? []);
     const ticketHolders = all.filter((b) => b.ticketCode !== null && ticketCodes.includes(b.ticketCode));
-    const lapsed = all.filter((b) => b.status === 'pending' && Date.parse(b.expiresAt ?? '') <= this.now).sort((a, b) => a.queueNo - b.queueNo);
+    const lapsed = all
+      .filter((b) => b.status === 'pending' && Date.parse(b.expiresAt ?? '') <= this.now)
+      .sort((a, b) => a.queueNo - b.queueNo);
     const waitlist = all.filter((b) => b.status === 'waitlisted').sort((a, b) => a.queueNo - b.queueNo);
     const waitlistHead = waitlist.slice(0, waitlistDepthGuess(commands, this.event, lapsed.length));
     const positions = new Map(
-      latestBookings.filter((b) => b.status === 'waitlisted' && !waitlistHead.includes(b)).map((b) => [b.id, waitlist.indexOf(b) + 1] as const),
+      latestBookings
+        .filter((b) => b.status === 'waitlisted' && !waitlistHead.includes(b))
+        .map((b) => [b.id, waitlist.indexOf(b) + 1] as const),
     );
     return structuredClone({ event: this.event, latestBookings, ticketHolders, positions, waitlistHead, lapsed });
   }

@@ -614,14 +614,25 @@ describe('decide — examples', () => {
     store.run([cancel('bob')], START);
     const { outcomes } = store.run([checkIn(annCode), checkIn(annCode), checkIn(bobCode), checkIn('NOPE'), cancel('ann')], START);
     expect(okBooking(outcomes[0]).checkedInAt).not.toBeNull();
-    expect(outcomes.slice(1).map(errorCodeOf)).toEqual(['ALREADY_CHECKED_IN', 'TICKET_NOT_VALID', 'TICKET_NOT_FOUND', 'ALREADY_CHECKED_IN']);
+    expect(outcomes.slice(1).map(errorCodeOf)).toEqual([
+      'ALREADY_CHECKED_IN',
+      'TICKET_NOT_VALID',
+      'TICKET_NOT_FOUND',
+      'ALREADY_CHECKED_IN',
+    ]);
     expect(store.event.checkedInCount).toBe(1);
   });
 
   it('loads the waiting list deeper when an expiry storm frees more tickets than the first guess covers', () => {
     const store = new SimulatedStore(200, 1);
-    store.run(Array.from({ length: 200 }, (_, i) => book(`held${i}`, 1, true)), START);
-    store.run(Array.from({ length: 200 }, (_, i) => book(`w${i}`)), START);
+    store.run(
+      Array.from({ length: 200 }, (_, i) => book(`held${i}`, 1, true)),
+      START,
+    );
+    store.run(
+      Array.from({ length: 200 }, (_, i) => book(`w${i}`)),
+      START,
+    );
     store.run([{ kind: 'expire' }], START + HOLD_TTL * 1000);
     expect(store.event).toMatchObject({ heldCount: 0, bookedCount: 200, waitlistCount: 0 });
     expect(store.audit.filter((e) => e.action === 'booking.promoted').map((e) => e.userId)).toEqual(

@@ -82,7 +82,11 @@ export async function auditOf(app: FastifyInstance, eventId: string): Promise<Au
   const entries: AuditEntry[] = [];
   let after = 0;
   for (;;) {
-    const response = await app.inject({ method: 'GET', url: `/api/v1/events/${eventId}/audit?after=${after}&limit=200`, headers: asAdmin() });
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${eventId}/audit?after=${after}&limit=200`,
+      headers: asAdmin(),
+    });
     expectStatus(response, 200);
     const page = response.json<{ entries: AuditEntry[]; next: number | null }>();
     entries.push(...page.entries);
@@ -141,11 +145,7 @@ export async function getEvent(app: FastifyInstance, eventId: string): Promise<E
 }
 
 /** An event whose tickets are all booked by `holders`, with `waiters` on the list in that order. */
-export async function soldOutEvent(
-  app: FastifyInstance,
-  holders: readonly string[],
-  waiters: readonly string[],
-): Promise<EventView> {
+export async function soldOutEvent(app: FastifyInstance, holders: readonly string[], waiters: readonly string[]): Promise<EventView> {
   const event = await createEvent(app, { totalTickets: holders.length });
   for (const userId of [...holders, ...waiters]) await book(app, event.id, userId);
   return event;

@@ -21,20 +21,25 @@ export class SmtpSink {
 
   private create(): SMTPServer {
     return new SMTPServer({
-    authOptional: true,
-    disableReverseLookup: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData: (stream, session, callback) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const subject = /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '';
-        this.messages.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw, subject, decoded: decodeQuotedPrintable(raw) });
-        callback();
-      });
-    },
+      authOptional: true,
+      disableReverseLookup: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const subject = /^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '';
+          this.messages.push({
+            to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+            raw,
+            subject,
+            decoded: decodeQuotedPrintable(raw),
+          });
+          callback();
+        });
+      },
     });
   }
 

@@ -82,7 +82,10 @@ export async function buildAppOver(
     heldTickets: options.heldTickets ?? (async () => 0),
     pool: () => null,
   });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), options.clock ? { clock: options.clock } : {});
+  const service: BookingService = new BookingService(
+    new PublishingStore(store, feed, [metrics]),
+    options.clock ? { clock: options.clock } : {},
+  );
   const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId), options.stream);
   const accounts = new AccountService(users, tokens, admin);
   const app = await buildApp({
@@ -120,12 +123,17 @@ export async function createTestApp(engine: TestEngine, options: TestAppOptions 
   await migrateToLatest(store.db);
   const waitlists = new WaitlistReader(opened.db);
   const { clock = options.clock, random, pollMs, log, ...settings } = options.deliveries ?? {};
-  const deliveries = openDeliveries(database.config, opened, { ...TEST_DELIVERIES, ...settings }, {
-    ...(clock ? { clock } : {}),
-    ...(random ? { random } : {}),
-    ...(pollMs ? { pollMs } : {}),
-    ...(log ? { log } : {}),
-  });
+  const deliveries = openDeliveries(
+    database.config,
+    opened,
+    { ...TEST_DELIVERIES, ...settings },
+    {
+      ...(clock ? { clock } : {}),
+      ...(random ? { random } : {}),
+      ...(pollMs ? { pollMs } : {}),
+      ...(log ? { log } : {}),
+    },
+  );
   const built = await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened), {
     consistency: new ConsistencyReader(opened),
     waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),

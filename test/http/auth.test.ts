@@ -15,7 +15,11 @@ describe.each(ENGINES)('accounts and tokens on $name', (engine) => {
   describe('POST /api/v1/users', () => {
     it('registers a user whose id is the lower-cased e-mail, and never echoes the password', async () => {
       const email = `${uniqueId('Reg')}@Example.COM`;
-      const response = await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { email, password: USER_PASSWORD, name: 'Reg' } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email, password: USER_PASSWORD, name: 'Reg' },
+      });
       expect(response.statusCode).toBe(201);
       expect(response.json()).toEqual({
         user: { id: email.toLowerCase(), email: email.toLowerCase(), name: 'Reg', role: 'user', createdAt: expect.any(String) },
@@ -175,7 +179,12 @@ describe.each(ENGINES)('accounts and tokens on $name', (engine) => {
 
   describe('forged and stale tokens', () => {
     const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const claims = (role: string, userId: string): Record<string, string> => ({ role, sub: userId, iss: 'boxoffice', aud: 'boxoffice-api' });
+    const claims = (role: string, userId: string): Record<string, string> => ({
+      role,
+      sub: userId,
+      iss: 'boxoffice',
+      aud: 'boxoffice-api',
+    });
     const sign = (secret: string, payload: object, expires: string | number = '1h'): Promise<string> =>
       new SignJWT({ ...payload })
         .setProtectedHeader({ alg: 'HS256' })
@@ -185,20 +194,41 @@ describe.each(ENGINES)('accounts and tokens on $name', (engine) => {
 
     const forgeries: Array<[string, (user: SignedInUser) => Promise<string>]> = [
       ['a tampered signature', async (user) => `${user.token.slice(0, -4)}${user.token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`],
-      ['a payload changed to role admin', async (user) => {
-        const [header, , signature] = user.token.split('.');
-        return `${header}.${encode({ ...claims('admin', user.userId), exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
-      }],
-      ['alg none', async (user) => `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ ...claims('admin', user.userId), exp: Math.floor(Date.now() / 1000) + 3600 })}.`],
+      [
+        'a payload changed to role admin',
+        async (user) => {
+          const [header, , signature] = user.token.split('.');
+          return `${header}.${encode({ ...claims('admin', user.userId), exp: Math.floor(Date.now() / 1000) + 3600 })}.${signature}`;
+        },
+      ],
+      [
+        'alg none',
+        async (user) =>
+          `${encode({ alg: 'none', typ: 'JWT' })}.${encode({ ...claims('admin', user.userId), exp: Math.floor(Date.now() / 1000) + 3600 })}.`,
+      ],
       ['an expired token', async (user) => sign(AUTH_SECRET, claims('user', user.userId), Math.floor(Date.now() / 1000) - 60)],
-      ['a token signed with another secret', async (user) => sign('another-secret-of-enough-length-0123456789', claims('user', user.userId))],
-      ['an admin role signed with another secret', async () => sign('another-secret-of-enough-length-0123456789', claims('admin', 'admin'))],
+      [
+        'a token signed with another secret',
+        async (user) => sign('another-secret-of-enough-length-0123456789', claims('user', user.userId)),
+      ],
+      [
+        'an admin role signed with another secret',
+        async () => sign('another-secret-of-enough-length-0123456789', claims('admin', 'admin')),
+      ],
       ['a token for another audience', async (user) => sign(AUTH_SECRET, { ...claims('user', user.userId), aud: 'elsewhere' })],
       ['garbage', async () => 'not.a.token'],
-      ['a correctly signed token without exp', async (user) =>
-        new SignJWT(claims('user', user.userId)).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(AUTH_SECRET))],
-      ['a correctly signed admin token without exp', async () =>
-        new SignJWT(claims('admin', 'admin')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(AUTH_SECRET))],
+      [
+        'a correctly signed token without exp',
+        async (user) =>
+          new SignJWT(claims('user', user.userId))
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuedAt()
+            .sign(new TextEncoder().encode(AUTH_SECRET)),
+      ],
+      [
+        'a correctly signed admin token without exp',
+        async () => new SignJWT(claims('admin', 'admin')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(AUTH_SECRET)),
+      ],
       ['a sub that breaks the user-id pattern', async () => sign(AUTH_SECRET, claims('user', 'has space/and slash'))],
       ['a sub of 300 characters', async () => sign(AUTH_SECRET, claims('user', 'u'.repeat(300)))],
     ];

@@ -236,7 +236,12 @@ describe.each(ENGINES)('open booking on $name', (engine) => {
     const cancelled = await t.app.inject({ method: 'DELETE', url: `/api/v1/events/${event.id}/bookings/guest` });
     expect(cancelled.statusCode).toBe(200);
     const audit = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/audit`, headers: asAdmin() });
-    expect(audit.json().entries.slice(1).map((entry: { actor: string }) => entry.actor)).toEqual(['public', 'public']);
+    expect(
+      audit
+        .json()
+        .entries.slice(1)
+        .map((entry: { actor: string }) => entry.actor),
+    ).toEqual(['public', 'public']);
   });
 
   it('still requires a user id from anonymous callers', async () => {

@@ -57,7 +57,9 @@ describe('GET /api/v1/events/:eventId/calendar.ics', () => {
   });
 
   it('answers 404 for an unknown event, and an event without a start time as a VEVENT without DTSTART', async () => {
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/events/nope/calendar.ics' })).json()).toMatchObject({ code: 'EVENT_NOT_FOUND' });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/events/nope/calendar.ics' })).json()).toMatchObject({
+      code: 'EVENT_NOT_FOUND',
+    });
     const undated = await createEvent(t.app);
     const response = await t.app.inject({ method: 'GET', url: `/api/v1/events/${undated.id}/calendar.ics` });
     expect(response.statusCode).toBe(200);

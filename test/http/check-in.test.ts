@@ -49,7 +49,12 @@ describe.each(ENGINES)('ticket codes and check-in on $name', (engine) => {
     const admitted = response.json<{ booking: BookingView }>().booking;
     expect(admitted).toMatchObject({ id: group.id, status: 'confirmed', quantity: 3, checkedInAt: expect.any(String) });
     expect(await getEvent(t.app, event.id)).toMatchObject({ checkedInCount: 3, bookedCount: 3 });
-    expect((await auditOf(t.app, event.id)).at(-1)).toMatchObject({ action: 'booking.checked_in', userId: 'group', quantity: 3, actor: 'admin' });
+    expect((await auditOf(t.app, event.id)).at(-1)).toMatchObject({
+      action: 'booking.checked_in',
+      userId: 'group',
+      quantity: 3,
+      actor: 'admin',
+    });
 
     const again = await checkIn(event.id, group.ticketCode);
     expect(again.statusCode).toBe(409);
@@ -79,11 +84,14 @@ describe.each(ENGINES)('ticket codes and check-in on $name', (engine) => {
     expect(await bookingOf(event.id, 'left')).toMatchObject({ status: 'cancelled', ticketCode: booking.ticketCode });
     const response = await checkIn(event.id, booking.ticketCode);
     expect(response.statusCode).toBe(409);
-    expect(response.json()).toMatchObject({ code: 'TICKET_NOT_VALID', booking: { id: booking.id, status: 'cancelled', checkedInAt: null } });
+    expect(response.json()).toMatchObject({
+      code: 'TICKET_NOT_VALID',
+      booking: { id: booking.id, status: 'cancelled', checkedInAt: null },
+    });
     expect((await getEvent(t.app, event.id)).checkedInCount).toBe(0);
   });
 
-  it('answers 404 TICKET_NOT_FOUND for an unknown code, another event\'s code and a malformed one, changing nothing', async () => {
+  it("answers 404 TICKET_NOT_FOUND for an unknown code, another event's code and a malformed one, changing nothing", async () => {
     const event = await createEvent(t.app, { totalTickets: 2 });
     const other = await createEvent(t.app, { totalTickets: 2 });
     const foreign = await book(t.app, other.id, 'elsewhere');
@@ -140,7 +148,9 @@ describe.each(ENGINES)('ticket codes and check-in on $name', (engine) => {
     const event = await createEvent(t.app, { totalTickets: 10 });
     const bookings = await Promise.all(Array.from({ length: 10 }, (_, i) => book(t.app, event.id, `door-${i}`)));
     const rounds = await Promise.all(
-      bookings.map((booking) => Promise.all([checkIn(event.id, booking.ticketCode), send('DELETE', `/api/v1/events/${event.id}/bookings/${booking.userId}`)])),
+      bookings.map((booking) =>
+        Promise.all([checkIn(event.id, booking.ticketCode), send('DELETE', `/api/v1/events/${event.id}/bookings/${booking.userId}`)]),
+      ),
     );
     for (const [scanned, cancelled] of rounds) {
       if (scanned.statusCode === 200) {

@@ -73,9 +73,7 @@ describe.each(ENGINES)('concurrent requests over real sockets on $name', (engine
     const earliestWaiters = (await waitlistInOrder(event.id)).slice(0, 30).map((booking) => booking.userId);
     expect(earliestWaiters).toEqual(Array.from({ length: 30 }, (_, i) => `p-${40 + i}`));
 
-    const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => call('DELETE', `/api/v1/events/${event.id}/bookings/p-${i}`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => call('DELETE', `/api/v1/events/${event.id}/bookings/p-${i}`)));
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     const promoted = answers.map((answer) => answer.body.promoted?.userId);
     expect(new Set(promoted)).toEqual(new Set(earliestWaiters));

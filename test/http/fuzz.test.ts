@@ -50,7 +50,9 @@ const segmentArb: fc.Arbitrary<string> = fc.oneof(
 
 const pathArb = (route: RegisteredRoute): fc.Arbitrary<string> => {
   const parts = route.url.split('/');
-  return fc.tuple(...parts.map((part) => (part.startsWith(':') || part === '*' ? segmentArb : fc.constant(part)))).map((filled) => filled.join('/'));
+  return fc
+    .tuple(...parts.map((part) => (part.startsWith(':') || part === '*' ? segmentArb : fc.constant(part))))
+    .map((filled) => filled.join('/'));
 };
 
 const junkValueArb: fc.Arbitrary<string> = fc.oneof(
@@ -63,7 +65,9 @@ const junkValueArb: fc.Arbitrary<string> = fc.oneof(
 const queryArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constant('') },
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'cursor', 'after', 'status'), fc.string({ maxLength: 10 })), junkValueArb), { maxLength: 5 })
+    .array(fc.tuple(fc.oneof(fc.constantFrom('limit', 'cursor', 'after', 'status'), fc.string({ maxLength: 10 })), junkValueArb), {
+      maxLength: 5,
+    })
     .map((pairs) => `?${new URLSearchParams(pairs).toString()}`),
   fc.constantFrom('?', '?&&', '?limit', '?limit=1&limit=2', '?%', '?a=%zz', '?__proto__[x]=1', '?constructor=1', '?limit[]=1'),
 );
@@ -80,49 +84,63 @@ const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
 let userAuthorization = 'Bearer not-signed-in-yet';
 
 const headersArb: fc.Arbitrary<Record<string, string>> = fc
-  .record(
-    {
-      authorization: fc.oneof(
-        { weight: 12, arbitrary: fc.constant(ADMIN_AUTH) },
-        // Read when the request is generated, after beforeAll signed the user in.
-        { weight: 3, arbitrary: fc.constant(null).map(() => userAuthorization) },
-        { weight: 1, arbitrary: fc.constant(undefined) },
-        fc.constantFrom('', 'Basic', 'Basic !!!', 'Bearer', 'Digest x', `Basic ${Buffer.from('admin').toString('base64')}`),
-        fc.constantFrom(...FORGED_TOKENS).map((token) => `Bearer ${token}`),
-        headerTextArb.map((password) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`),
-        headerTextArb,
+  .record({
+    authorization: fc.oneof(
+      { weight: 12, arbitrary: fc.constant(ADMIN_AUTH) },
+      // Read when the request is generated, after beforeAll signed the user in.
+      { weight: 3, arbitrary: fc.constant(null).map(() => userAuthorization) },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+      fc.constantFrom('', 'Basic', 'Basic !!!', 'Bearer', 'Digest x', `Basic ${Buffer.from('admin').toString('base64')}`),
+      fc.constantFrom(...FORGED_TOKENS).map((token) => `Bearer ${token}`),
+      headerTextArb.map((password) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`),
+      headerTextArb,
+    ),
+    'content-type': fc.oneof(
+      { weight: 6, arbitrary: fc.constant('application/json') },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+      fc.constantFrom(
+        'application/json; charset=utf-8',
+        'application/json; charset=utf-16',
+        'application/json; charset=bogus',
+        'application/problem+json',
+        'APPLICATION/JSON',
+        'text/plain',
+        'text/html',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+        '',
+        ';',
       ),
-      'content-type': fc.oneof(
-        { weight: 6, arbitrary: fc.constant('application/json') },
-        { weight: 1, arbitrary: fc.constant(undefined) },
-        fc.constantFrom(
-          'application/json; charset=utf-8',
-          'application/json; charset=utf-16',
-          'application/json; charset=bogus',
-          'application/problem+json',
-          'APPLICATION/JSON',
-          'text/plain',
-          'text/html',
-          'application/x-www-form-urlencoded',
-          'multipart/form-data; boundary=x',
-          'application/octet-stream',
-          '',
-          ';',
-        ),
-        headerTextArb,
-      ),
-      'idempotency-key': rarely(fc.oneof(headerTextArb, fc.constantFrom('', ' ', 'k'.repeat(256), 'k'.repeat(2000)))),
-      'x-request-id': rarely(headerTextArb),
-      accept: rarely(fc.constantFrom('*/*', 'text/event-stream', 'application/xml', '', 'text/html;q=0')),
-      'accept-encoding': rarely(fc.constantFrom('gzip', 'br', 'identity;q=0', '*;q=0')),
-      'content-encoding': rarely(fc.constantFrom('gzip', 'deflate', 'br', 'bogus')),
-    },
-  )
+      headerTextArb,
+    ),
+    'idempotency-key': rarely(fc.oneof(headerTextArb, fc.constantFrom('', ' ', 'k'.repeat(256), 'k'.repeat(2000)))),
+    'x-request-id': rarely(headerTextArb),
+    accept: rarely(fc.constantFrom('*/*', 'text/event-stream', 'application/xml', '', 'text/html;q=0')),
+    'accept-encoding': rarely(fc.constantFrom('gzip', 'br', 'identity;q=0', '*;q=0')),
+    'content-encoding': rarely(fc.constantFrom('gzip', 'deflate', 'br', 'bogus')),
+  })
   .map((headers) => Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<string, string>);
 
 const FIELD_NAMES = [
-  'id', 'eventId', 'name', 'eventName', 'title', 'totalTickets', 'tickets', 'venue', 'date', 'startsAt',
-  'salesOpen', 'userId', 'userEmail', 'email', 'password', '__proto__', 'constructor', 'prototype',
+  'id',
+  'eventId',
+  'name',
+  'eventName',
+  'title',
+  'totalTickets',
+  'tickets',
+  'venue',
+  'date',
+  'startsAt',
+  'salesOpen',
+  'userId',
+  'userEmail',
+  'email',
+  'password',
+  '__proto__',
+  'constructor',
+  'prototype',
 ];
 
 const fieldValueArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -154,7 +172,10 @@ const bodyArb: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 2, arbitrary: fc.constant(undefined) },
   { weight: 8, arbitrary: plausibleBodyArb },
   { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)) },
-  { weight: 4, arbitrary: fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValueArb, { maxKeys: 6 }).map((value) => JSON.stringify(value)) },
+  {
+    weight: 4,
+    arbitrary: fc.dictionary(fc.constantFrom(...FIELD_NAMES), fieldValueArb, { maxKeys: 6 }).map((value) => JSON.stringify(value)),
+  },
   fc.constantFrom(
     '{"__proto__":{"role":"admin"},"name":"x","totalTickets":1}',
     '{"constructor":{"prototype":{"role":"admin"}},"userId":"fz-new-user"}',
@@ -301,7 +322,10 @@ describe('hostile HTTP input', () => {
     const anyRequest: fc.Arbitrary<HostileRequest> = fc.record({
       method: fc.constantFrom(...METHODS),
       url: fc
-        .tuple(fc.oneof(anyPath, fc.constantFrom('//', '/api', '/api/v1/', '/api/v2/events', '/./status/x', '/%2e%2e/etc/passwd')), queryArb)
+        .tuple(
+          fc.oneof(anyPath, fc.constantFrom('//', '/api', '/api/v1/', '/api/v2/events', '/./status/x', '/%2e%2e/etc/passwd')),
+          queryArb,
+        )
         .map(([path, query]) => `${path}${query}`),
       headers: headersArb,
       body: bodyArb,
@@ -343,7 +367,10 @@ describe('hostile HTTP input', () => {
   afterAll(() => {
     // The figure docs/reliability.md quotes.
     const sent = [...statuses.values()].reduce((sum, count) => sum + count, 0);
-    const byStatus = [...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}×${count}`).join(' ');
+    const byStatus = [...statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => `${status}×${count}`)
+      .join(' ');
     process.stdout.write(
       `fuzz: ${sent} hostile requests over ${ROUTES.length} routes (${unsendable} more no client could send); answers ${byStatus}\n`,
     );

@@ -74,7 +74,12 @@ describe.each(ENGINES)('groups, reduce and capacity on $name', (engine) => {
       await book(t.app, event.id, 'pair', { quantity: 2 });
       expect(await book(t.app, event.id, 'latecomer')).toMatchObject({ status: 'waitlisted', position: 2 });
       expect((await getEvent(t.app, event.id)).availableTickets).toBe(1);
-      const status = await t.app.inject({ method: 'POST', url: '/book', headers: asAdmin(), payload: { eventId: event.id, userId: 'short' } });
+      const status = await t.app.inject({
+        method: 'POST',
+        url: '/book',
+        headers: asAdmin(),
+        payload: { eventId: event.id, userId: 'short' },
+      });
       expect(status.json()).toMatchObject({ status: 'waitlisted', booking: { position: 3 } });
     });
 

@@ -15,7 +15,13 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
   let sweeper: ExpirySweeper;
   beforeAll(async () => {
     t = await createTestApp(engine, { clock: clock.now });
-    sweeper = new ExpirySweeper(t.service, { intervalMs: 1_000, eventsPerSweep: 100, onError: (error) => { throw error; } });
+    sweeper = new ExpirySweeper(t.service, {
+      intervalMs: 1_000,
+      eventsPerSweep: 100,
+      onError: (error) => {
+        throw error;
+      },
+    });
   });
   afterAll(async () => t.close());
 
@@ -26,14 +32,24 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
   const bookingOf = async (eventId: string, userId: string): Promise<BookingView> =>
     (await send('GET', `/api/v1/events/${eventId}/bookings/${userId}`)).json<{ booking: BookingView }>().booking;
   const actions = async (eventId: string) =>
-    (await auditOf(t.app, eventId)).filter((entry) => entry.action !== 'event.created').map((entry) => [entry.action, entry.userId, entry.actor]);
+    (await auditOf(t.app, eventId))
+      .filter((entry) => entry.action !== 'event.created')
+      .map((entry) => [entry.action, entry.userId, entry.actor]);
 
   describe('holds', () => {
     it('holds the tickets as pending until now + holdTtlSeconds, counted in heldCount', async () => {
       const event = await createEvent(t.app, { totalTickets: 3, holdTtlSeconds: 600 });
       const expiresAt = inSeconds(600);
       const held = await book(t.app, event.id, 'checkout', { quantity: 2, hold: true });
-      expect(held).toMatchObject({ status: 'pending', hold: true, quantity: 2, expiresAt, ticketCode: null, position: null, confirmedAt: null });
+      expect(held).toMatchObject({
+        status: 'pending',
+        hold: true,
+        quantity: 2,
+        expiresAt,
+        ticketCode: null,
+        position: null,
+        confirmedAt: null,
+      });
       expect(await getEvent(t.app, event.id)).toMatchObject({ bookedCount: 0, heldCount: 2, availableTickets: 1 });
       expect((await auditOf(t.app, event.id)).at(-1)).toMatchObject({ action: 'booking.held', userId: 'checkout', quantity: 2 });
       await expectCountsAgree(t.app, event.id);
@@ -132,7 +148,12 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       const event = await createEvent(t.app, { totalTickets: 2 });
       const booker = await signUp(t.app);
       const stranger = await signUp(t.app);
-      const held = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: booker.headers, payload: { hold: true } });
+      const held = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/events/${event.id}/bookings`,
+        headers: booker.headers,
+        payload: { hold: true },
+      });
       expect(held.json().booking).toMatchObject({ userId: booker.userId, status: 'pending' });
       const url = `/api/v1/events/${event.id}/bookings/${booker.userId}/confirm`;
       expect((await t.app.inject({ method: 'POST', url, headers: stranger.headers })).statusCode).toBe(403);
@@ -147,7 +168,10 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       await book(t.app, event.id, 'holder', { quantity: 4, hold: true });
       await book(t.app, event.id, 'waiter', { quantity: 2 });
       const response = await send('PATCH', `/api/v1/events/${event.id}/bookings/holder`, { quantity: 2 });
-      expect(response.json()).toMatchObject({ booking: { status: 'pending', quantity: 2 }, promoted: { userId: 'waiter', status: 'confirmed' } });
+      expect(response.json()).toMatchObject({
+        booking: { status: 'pending', quantity: 2 },
+        promoted: { userId: 'waiter', status: 'confirmed' },
+      });
       expect(await getEvent(t.app, event.id)).toMatchObject({ heldCount: 2, bookedCount: 2, availableTickets: 0 });
     });
   });
@@ -199,7 +223,8 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       for (const userId of ['a', 'b', 'c']) await book(t.app, event.id, userId);
       const raised = await send('PATCH', `/api/v1/events/${event.id}`, { totalTickets: 3 });
       expect(raised.json()).toMatchObject({ bookedCount: 1, heldCount: 2, availableTickets: 0, waitlistCount: 0 });
-      for (const userId of ['b', 'c']) expect(await bookingOf(event.id, userId)).toMatchObject({ status: 'pending', expiresAt: inSeconds(600) });
+      for (const userId of ['b', 'c'])
+        expect(await bookingOf(event.id, userId)).toMatchObject({ status: 'pending', expiresAt: inSeconds(600) });
     });
 
     it('promotes a waiting booking that asked for a hold to pending in auto mode', async () => {
@@ -238,7 +263,13 @@ describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
       expect(await bookingOf(event.id, 'lapsing')).toMatchObject({ status: 'pending' });
 
       clock.advance(1);
-      const other = new ExpirySweeper(t.service, { intervalMs: 1_000, eventsPerSweep: 100, onError: (error) => { throw error; } });
+      const other = new ExpirySweeper(t.service, {
+        intervalMs: 1_000,
+        eventsPerSweep: 100,
+        onError: (error) => {
+          throw error;
+        },
+      });
       await Promise.all([sweeper.sweep(), other.sweep(), t.service.expireDue(event.id)]);
       await sweeper.sweep();
       expect(await bookingOf(event.id, 'lapsing')).toMatchObject({ status: 'expired' });

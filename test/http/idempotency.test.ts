@@ -44,7 +44,8 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     expect(again.body).toBe(first.body);
 
     const createKey = uniqueId('create');
-    const create = () => t.app.inject({ method: 'POST', url: '/api/v1/events', headers: withKey(createKey), payload: { name: 'Once', totalTickets: 2 } });
+    const create = () =>
+      t.app.inject({ method: 'POST', url: '/api/v1/events', headers: withKey(createKey), payload: { name: 'Once', totalTickets: 2 } });
     const [made, remade] = [await create(), await create()];
     expect([made.statusCode, remade.statusCode]).toEqual([201, 201]);
     expect(remade.body).toBe(made.body);
@@ -107,11 +108,20 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     expect([first.statusCode, again.statusCode]).toEqual([201, 409]);
     expect(again.json().code).toBe('USER_EXISTS');
     const signIn = () =>
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/token', headers: { 'idempotency-key': `tok-${email}` }, payload: { email, password } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        headers: { 'idempotency-key': `tok-${email}` },
+        payload: { email, password },
+      });
     const token = await signIn();
     expect(token.statusCode).toBe(200);
     expect((await signIn()).headers['idempotent-replayed']).toBeUndefined();
-    const stored = await t.store.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', 'in', [`reg-${email}`, `tok-${email}`]).execute();
+    const stored = await t.store.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('idempotency_key', 'in', [`reg-${email}`, `tok-${email}`])
+      .execute();
     expect(stored).toEqual([]);
   });
 
@@ -120,7 +130,11 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     const key = uniqueId('hmac');
     const url = `/api/v1/events/${event.id}/bookings`;
     await t.app.inject({ method: 'POST', url, headers: withKey(key), payload: { userId: 'hashed' } });
-    const row = await t.store.db.selectFrom('idempotency_keys').select('request_hash').where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    const row = await t.store.db
+      .selectFrom('idempotency_keys')
+      .select('request_hash')
+      .where('idempotency_key', '=', key)
+      .executeTakeFirstOrThrow();
     const bare = createHash('sha256').update(`POST ${url}\n{"userId":"hashed"}`).digest('hex');
     expect(row.request_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.request_hash).not.toBe(bare);

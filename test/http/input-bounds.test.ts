@@ -37,11 +37,20 @@ describe.each(ENGINES)('input at the edge of what $name stores', (engine) => {
   });
 
   it('refuses a NUL or a lone surrogate in a patch, in a user name, and in a JSON sign-in', async () => {
-    const patch = await t.app.inject({ method: 'PATCH', url: `/api/v1/events/${eventId}`, headers: asAdmin(), payload: { name: 'x\u0000' } });
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${eventId}`,
+      headers: asAdmin(),
+      payload: { name: 'x\u0000' },
+    });
     expectRefused(patch, 'patch');
     const user = { email: `${uniqueId('nul')}@example.com`, password: 'long enough password', name: 'Ann\ud800' };
     expectRefused(await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: user }), 'sign-up');
-    const signIn = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: 'a\u0000@example.com', password: 'x' } });
+    const signIn = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { email: 'a\u0000@example.com', password: 'x' },
+    });
     expectRefused(signIn, 'sign-in');
   });
 
@@ -70,13 +79,22 @@ describe.each(ENGINES)('input at the edge of what $name stores', (engine) => {
     expect(stored.starts_at).toBe(event.startsAt);
     const audit = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/audit`, headers: asAdmin() });
     expect(audit.json().entries[0].data.startsAt).toBe(event.startsAt);
-    const leap = await t.app.inject({ method: 'PATCH', url: `/api/v1/events/${event.id}`, headers: asAdmin(), payload: { startsAt: '2028-02-29' } });
+    const leap = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/events/${event.id}`,
+      headers: asAdmin(),
+      payload: { startsAt: '2028-02-29' },
+    });
     expect(leap.json().startsAt).toBe('2028-02-29');
   });
 
   it.each([
     ['an events cursor holding a NUL', '/api/v1/events', cursorOf(['\u0000', 'x'])],
-    ['an events cursor with a 10,000-character id', '/api/v1/events', cursorOf(['2026-01-01T00:00:00.000Z', 'x'.repeat(10_000)]).slice(0, 512)],
+    [
+      'an events cursor with a 10,000-character id',
+      '/api/v1/events',
+      cursorOf(['2026-01-01T00:00:00.000Z', 'x'.repeat(10_000)]).slice(0, 512),
+    ],
     ['an events cursor holding numbers', '/api/v1/events', cursorOf([1, 2])],
     ['a bookings cursor beyond a 32-bit integer', 'bookings', cursorOf(2147483648)],
     ['a negative bookings cursor', 'bookings', cursorOf(-1)],
@@ -86,12 +104,20 @@ describe.each(ENGINES)('input at the edge of what $name stores', (engine) => {
   });
 
   it.each(['9223372036854775808', '9007199254740992', '-1', '1e3', '0x10', '1.0', ' 1'])('refuses audit?after=%s', async (after) => {
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/events/${eventId}/audit?after=${encodeURIComponent(after)}`, headers: asAdmin() });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${eventId}/audit?after=${encodeURIComponent(after)}`,
+      headers: asAdmin(),
+    });
     expectRefused(response, after);
   });
 
   it('takes the largest exact after, 2^53-1, and answers an empty page', async () => {
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/events/${eventId}/audit?after=9007199254740991`, headers: asAdmin() });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/events/${eventId}/audit?after=9007199254740991`,
+      headers: asAdmin(),
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ entries: [], next: null });
   });

@@ -30,7 +30,13 @@ const instantArb = fc
     fc.integer({ min: 0, max: 9999 }),
     fc.integer({ min: 0, max: 13 }),
     fc.integer({ min: 0, max: 32 }),
-    fc.option(fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 }))),
+    fc.option(
+      fc.tuple(
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 61 }),
+        fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 12 }),
+      ),
+    ),
     fc.constantFrom('', 'Z', '+05:30', '-0800', '+25:00', '+14:00'),
   )
   .map(([year, month, day, time, zone]) => {
@@ -66,8 +72,15 @@ const queryValueArb = fc.oneof(
   textArb.map((text) => percentEncoded(text)),
 );
 const queryArb = fc
-  .record({ limit: queryValueArb, cursor: cursorArb, after: queryValueArb, status: textArb.map((text) => percentEncoded(text)) }, { requiredKeys: [] })
-  .map((query) => Object.entries(query).map(([name, value]) => `${name}=${value}`).join('&'));
+  .record(
+    { limit: queryValueArb, cursor: cursorArb, after: queryValueArb, status: textArb.map((text) => percentEncoded(text)) },
+    { requiredKeys: [] },
+  )
+  .map((query) =>
+    Object.entries(query)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&'),
+  );
 
 const segmentArb = fc.oneof(
   { weight: 3, arbitrary: fc.constant(EVENT) },
@@ -89,7 +102,9 @@ const BODIES: Record<string, { base: Record<string, unknown>; fields: string[] }
 };
 
 const fieldValueArb = (field: string) =>
-  field === 'startsAt' || field === 'date' ? fc.oneof({ weight: 3, arbitrary: instantArb }, valueArb) : fc.oneof({ weight: 3, arbitrary: textArb }, valueArb);
+  field === 'startsAt' || field === 'date'
+    ? fc.oneof({ weight: 3, arbitrary: instantArb }, valueArb)
+    : fc.oneof({ weight: 3, arbitrary: textArb }, valueArb);
 
 const bodyArb = (route: RegisteredRoute) => {
   const shape = BODIES[`${route.method} ${route.url}`] ?? { base: {}, fields: ['name'] };
@@ -101,7 +116,9 @@ const bodyArb = (route: RegisteredRoute) => {
 
 const requestArb = (route: RegisteredRoute) =>
   fc.record({
-    path: fc.tuple(...route.url.split('/').map((part) => (part.startsWith(':') ? segmentArb : fc.constant(part)))).map((parts) => parts.join('/')),
+    path: fc
+      .tuple(...route.url.split('/').map((part) => (part.startsWith(':') ? segmentArb : fc.constant(part))))
+      .map((parts) => parts.join('/')),
     query: fc.option(queryArb, { nil: '' }),
     body: bodyArb(route),
   });
@@ -133,7 +150,8 @@ describe.each(ENGINES)('arbitrary values against every route on $name', (engine)
       );
     }
     const found = [];
-    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(t.store)).checkEveryEvent()) found.push(...verdict.discrepancies);
+    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(t.store)).checkEveryEvent())
+      found.push(...verdict.discrepancies);
     expect(found).toEqual([]);
   });
 });

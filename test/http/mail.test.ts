@@ -85,7 +85,11 @@ describe.each(ENGINES)('e-mail to bookers on $name', (engine) => {
     expect(holdMail?.decoded).toMatch(/Confirm before .*\(UTC\)/);
     expect(holdMail?.decoded).toContain(`Confirm here: https://tickets.example.com/events/${event.id}`);
 
-    const confirmed = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings/hal@example.com/confirm`, headers: asAdmin() });
+    const confirmed = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/bookings/hal@example.com/confirm`,
+      headers: asAdmin(),
+    });
     expect(confirmed.statusCode).toBe(200);
     const ticketCode = confirmed.json().booking.ticketCode as string;
     clock.advance(3_600_000);

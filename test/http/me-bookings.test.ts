@@ -23,16 +23,26 @@ describe.each(ENGINES)('GET /api/v1/me/bookings on $name', (engine) => {
     expect((await book(second.id, other.headers)).statusCode).toBe(201);
     expect((await book(second.id, me.headers)).statusCode).toBe(201);
     expect((await book(third.id, me.headers)).statusCode).toBe(201);
-    await t.app.inject({ method: 'DELETE', url: `/api/v1/events/${third.id}/bookings/${encodeURIComponent(me.userId)}`, headers: me.headers });
+    await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/events/${third.id}/bookings/${encodeURIComponent(me.userId)}`,
+      headers: me.headers,
+    });
 
     const page1 = await t.app.inject({ method: 'GET', url: '/api/v1/me/bookings?limit=2', headers: me.headers });
     expect(page1.statusCode).toBe(200);
-    const body1 = page1.json<{ bookings: { eventId: string; status: string; position: number | null; event: unknown }[]; nextCursor: string }>();
+    const body1 = page1.json<{
+      bookings: { eventId: string; status: string; position: number | null; event: unknown }[];
+      nextCursor: string;
+    }>();
     expect(body1.bookings.map((booking) => [booking.eventId, booking.status])).toEqual([
       [third.id, 'cancelled'],
       [second.id, 'waitlisted'],
     ]);
-    expect(body1.bookings[1]).toMatchObject({ position: 1, event: { id: second.id, name: 'Second', startsAt: null, timeZone: expect.any(String) } });
+    expect(body1.bookings[1]).toMatchObject({
+      position: 1,
+      event: { id: second.id, name: 'Second', startsAt: null, timeZone: expect.any(String) },
+    });
     expect(body1.nextCursor).toEqual(expect.any(String));
 
     const page2 = await t.app.inject({ method: 'GET', url: `/api/v1/me/bookings?limit=2&cursor=${body1.nextCursor}`, headers: me.headers });

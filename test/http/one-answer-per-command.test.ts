@@ -31,7 +31,6 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
   });
   afterAll(async () => t.close());
 
-
   async function call<T>(method: string, path: string, body?: unknown, key?: string, requestId?: string): Promise<Answer<T>> {
     const headers = asAdmin({
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -90,7 +89,10 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
     expect(blocker).toMatchObject({ booking: { userId: 'blocker', status: 'confirmed' } });
     expect(bookU).toMatchObject({ booking: { userId: 'u', status: 'confirmed', cancelledAt: null } });
     expect(bookW).toMatchObject({ booking: { userId: 'w', status: 'waitlisted', position: 1, confirmedAt: null } });
-    expect(cancelU).toMatchObject({ booking: { userId: 'u', status: 'cancelled' }, promoted: { userId: 'w', status: 'confirmed', cancelledAt: null } });
+    expect(cancelU).toMatchObject({
+      booking: { userId: 'u', status: 'cancelled' },
+      promoted: { userId: 'w', status: 'confirmed', cancelledAt: null },
+    });
     expect(cancelW).toMatchObject({ booking: { userId: 'w', status: 'cancelled', confirmedAt: expect.any(String) }, promoted: null });
     expect(raise).toMatchObject({ name: 'Queued', totalTickets: 5, bookedCount: 2, availableTickets: 3, waitlistCount: 0 });
     expect(rename).toMatchObject({ name: 'Renamed', totalTickets: 5 });
@@ -128,9 +130,13 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
       }
       for (const i of [3, 4]) {
         const answer = answers[i]?.body as unknown as Release;
-        const promotedHere = written(i).filter((entry) => entry.action === 'booking.promoted').map((entry) => entry.userId);
+        const promotedHere = written(i)
+          .filter((entry) => entry.action === 'booking.promoted')
+          .map((entry) => entry.userId);
         expect(answer.booking.status).toBe('cancelled');
-        expect(answer.promotedAll.map((booking) => [booking.userId, booking.status])).toEqual(promotedHere.map((userId) => [userId, 'confirmed']));
+        expect(answer.promotedAll.map((booking) => [booking.userId, booking.status])).toEqual(
+          promotedHere.map((userId) => [userId, 'confirmed']),
+        );
       }
       expect(answers[5]?.body).toMatchObject({ totalTickets: 5 });
       expect(answers[6]?.body).toMatchObject({ name: 'Renamed' });
@@ -141,7 +147,6 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
       });
     },
   );
-
 
   it('a book and a cancel by the same user at once: the book answers confirmed, the cancel cancelled or 404, the store agrees', async () => {
     const event = await createEvent(t.app, { totalTickets: 50 });
@@ -206,7 +211,9 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
     for (let i = 0; i < 12; i++) await book(t.app, event.id, `fan-${i}`);
     const capacities = [7, 3, 11, 5, 9, 2, 10, 4, 8, 6];
     const answers = await Promise.all(
-      capacities.map((totalTickets) => call<EventView & { code?: string }>('PATCH', `/api/v1/events/${event.id}`, { totalTickets, name: `Capacity ${totalTickets}` })),
+      capacities.map((totalTickets) =>
+        call<EventView & { code?: string }>('PATCH', `/api/v1/events/${event.id}`, { totalTickets, name: `Capacity ${totalTickets}` }),
+      ),
     );
     const applied: number[] = [];
     answers.forEach((answer, i) => {

@@ -26,14 +26,18 @@ describe('HTTP protocol', () => {
     expect(response.json().code).toBe('PAYLOAD_TOO_LARGE');
   });
 
-  it('takes Content-Type: application/json with no body as no fields, on a cancel and on a user\'s booking', async () => {
+  it("takes Content-Type: application/json with no body as no fields, on a cancel and on a user's booking", async () => {
     const event = await createEvent(t.app, { totalTickets: 2 });
     await book(t.app, event.id, 'no-body');
     const json = { 'content-type': 'application/json' };
     const cancelled = await t.app.inject({ method: 'DELETE', url: `/api/v1/events/${event.id}/bookings/no-body`, headers: asAdmin(json) });
     expect(cancelled.statusCode).toBe(200);
     const user = await signUp(t.app);
-    const booked = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: { ...user.headers, ...json } });
+    const booked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/bookings`,
+      headers: { ...user.headers, ...json },
+    });
     expect(booked.statusCode).toBe(201);
     expect(booked.json().booking.userId).toBe(user.userId);
     const blank = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: asAdmin(json), payload: ' ' });
@@ -88,7 +92,12 @@ describe('HTTP protocol', () => {
 
   it('rejects a non-Basic or malformed Authorization header with 401', async () => {
     for (const authorization of ['Bearer abc', 'Basic !!!', `Basic ${Buffer.from(ADMIN_USER).toString('base64')}`]) {
-      const response = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { authorization }, payload: { name: 'x', totalTickets: 1 } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/events',
+        headers: { authorization },
+        payload: { name: 'x', totalTickets: 1 },
+      });
       expect(response.statusCode).toBe(401);
     }
   });

@@ -35,7 +35,8 @@ describe('rate limiting per client', () => {
 
   it('counts the admin as one client', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await t.app.inject({ method: 'GET', url: '/api/v1/events', headers: asAdmin() })).statusCode);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await t.app.inject({ method: 'GET', url: '/api/v1/events', headers: asAdmin() })).statusCode);
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
@@ -65,7 +66,12 @@ describe('stricter limits on sign-up and sign-in', () => {
 
   it('refuses the third sign-in attempt from one address in the window', async () => {
     const attempt = () =>
-      t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: 'x@example.com', password: 'guess guess' }, remoteAddress: '10.2.2.2' });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/token',
+        payload: { email: 'x@example.com', password: 'guess guess' },
+        remoteAddress: '10.2.2.2',
+      });
     expect([(await attempt()).statusCode, (await attempt()).statusCode, (await attempt()).statusCode]).toEqual([401, 401, 429]);
   });
 });

@@ -15,7 +15,9 @@ describe('the web page session cookie', () => {
 
   async function signedIn(name: string): Promise<{ cookie: string; email: string }> {
     const email = `${uniqueId('cookie')}@example.com`;
-    expect((await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { email, password: USER_PASSWORD, name } })).statusCode).toBe(201);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { email, password: USER_PASSWORD, name } })).statusCode,
+    ).toBe(201);
     const response = await t.app.inject({ method: 'POST', url: '/api/v1/auth/session', payload: { email, password: USER_PASSWORD } });
     expect(response.statusCode).toBe(200);
     const setCookie = String(response.headers['set-cookie']);
@@ -44,7 +46,11 @@ describe('the web page session cookie', () => {
   });
 
   it('refuses a wrong password with 401 and sets no cookie', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/auth/session', payload: { email: 'nobody@example.com', password: 'wrong password' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/session',
+      payload: { email: 'nobody@example.com', password: 'wrong password' },
+    });
     expect(response.statusCode).toBe(401);
     expect(response.headers['set-cookie']).toBeUndefined();
   });
@@ -74,15 +80,29 @@ describe('the web page session cookie', () => {
     await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { email, password: USER_PASSWORD } });
     const grant = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email, password: USER_PASSWORD } });
     const token = grant.json<{ token: string }>().token;
-    const booked = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: { authorization: `Bearer ${token}` }, payload: {} });
+    const booked = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/bookings`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: {},
+    });
     expect(booked.statusCode).toBe(201);
   });
 
   it('gives the organizer a session too, and signing out clears the cookie', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/auth/session', payload: { email: ADMIN_USER, password: ADMIN_PASSWORD } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/session',
+      payload: { email: ADMIN_USER, password: ADMIN_PASSWORD },
+    });
     expect(response.json()).toEqual({ session: { userId: 'admin', role: 'admin', name: null } });
     const cookie = String(response.headers['set-cookie']).split(';')[0] ?? '';
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/events', headers: { cookie, origin: ORIGIN }, payload: { name: 'By cookie', totalTickets: 3 } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: { cookie, origin: ORIGIN },
+      payload: { name: 'By cookie', totalTickets: 3 },
+    });
     expect(created.statusCode).toBe(201);
     const out = await t.app.inject({ method: 'DELETE', url: '/api/v1/auth/session', headers: { cookie } });
     expect(out.statusCode).toBe(200);

@@ -36,7 +36,11 @@ describe.each(ENGINES)('the staff role on $name', (engine) => {
     expect((await setRole(other.userId, 'staff', {})).statusCode).toBe(401);
     expect((await setRole(other.userId, 'admin', asAdmin())).statusCode).toBe(400);
     expect((await setRole('nobody@example.com', 'staff', asAdmin())).statusCode).toBe(404);
-    const granted = await t.app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { email: other.userId, password: USER_PASSWORD } });
+    const granted = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/token',
+      payload: { email: other.userId, password: USER_PASSWORD },
+    });
     expect(granted.json().role).toBe('user');
   });
 

@@ -52,7 +52,7 @@ describe('GET /api/v1/events/:eventId/stream', () => {
     await until(() => t.hub.connections === 0);
   });
 
-  it('answers HEAD with the stream\'s status and type, no body, and keeps no subscriber', async () => {
+  it("answers HEAD with the stream's status and type, no body, and keeps no subscriber", async () => {
     const event = await createEvent(t.app);
     const answer = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
       const req = request(`${base}/api/v1/events/${event.id}/stream`, { method: 'HEAD' }, (res) => {

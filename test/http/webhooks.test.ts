@@ -38,7 +38,12 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
   }
 
   async function register(url: string, actions?: string[]): Promise<CreatedWebhook> {
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: asAdmin(), payload: { url, ...(actions ? { actions } : {}) } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: asAdmin(),
+      payload: { url, ...(actions ? { actions } : {}) },
+    });
     expect(response.statusCode, response.body).toBe(201);
     return response.json<CreatedWebhook>();
   }
@@ -225,7 +230,12 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
     watcher.secret = (await register(watcher.url)).secret;
     const event = await createEvent(t.app, { totalTickets: 1 });
     await book(t.app, event.id, 'once');
-    const refused = await t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: asAdmin(), payload: { userId: 'once' } });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/events/${event.id}/bookings`,
+      headers: asAdmin(),
+      payload: { userId: 'once' },
+    });
     expect(refused.statusCode).toBe(409);
     await t.deliveries.engine.runOnce();
     expect(watcher.received.map((delivery) => delivery.payload.type).sort()).toEqual(['booking.confirmed', 'event.created']);
@@ -266,7 +276,12 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
   it('is described in /openapi.json', async () => {
     const spec = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/webhooks', '/api/v1/webhooks/{id}', '/api/v1/webhooks/{id}/deliveries', '/api/v1/webhooks/{id}/test']),
+      expect.arrayContaining([
+        '/api/v1/webhooks',
+        '/api/v1/webhooks/{id}',
+        '/api/v1/webhooks/{id}/deliveries',
+        '/api/v1/webhooks/{id}/test',
+      ]),
     );
   });
 
@@ -287,6 +302,9 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
     expect(new Set(pages.map((delivery) => delivery.seq)).size).toBe(3);
     const times = pages.map((delivery) => delivery.at);
     expect(times).toEqual([...times].sort().reverse());
-    expect((await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${created.webhook.id}/deliveries?limit=0`, headers: asAdmin() })).statusCode).toBe(400);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${created.webhook.id}/deliveries?limit=0`, headers: asAdmin() }))
+        .statusCode,
+    ).toBe(400);
   });
 });

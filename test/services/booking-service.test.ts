@@ -21,14 +21,10 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
 
   it('applies a mixed batch in one transaction, each command with its own outcome', async () => {
     const event = await t.service.openEvent({ name: 'Batch', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    const outcomes = await t.service.runBatch(event.id, queued([
-      bookCommand('a'),
-      bookCommand('b'),
-      bookCommand('a'),
-      cancelCommand('a'),
-      bookCommand('c'),
-      cancelCommand('nobody'),
-    ]));
+    const outcomes = await t.service.runBatch(
+      event.id,
+      queued([bookCommand('a'), bookCommand('b'), bookCommand('a'), cancelCommand('a'), bookCommand('c'), cancelCommand('nobody')]),
+    );
     expect(outcomes.map((outcome) => (outcome.ok ? outcome.kind : outcome.error.code))).toEqual([
       'book',
       'book',
@@ -129,7 +125,11 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
   it('commits nothing for a request whose claim was taken over meanwhile; the taker’s run is the one that counts', async () => {
     const event = await t.service.openEvent({ name: 'Taken over', venue: null, startsAt: null, totalTickets: 2 }, BY);
     let now = Date.parse('2026-11-23T12:00:00.000Z');
-    const keys = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }), DEFAULT_IDEMPOTENCY, () => now);
+    const keys = new IdempotencyService(
+      new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }),
+      DEFAULT_IDEMPOTENCY,
+      () => now,
+    );
     const ref = { scope: 'admin', key: uniqueId('taken-over') };
     const first = await keys.claim(ref, 'hash');
     now += DEFAULT_IDEMPOTENCY.leaseMs + 1; // the first request stalled past its lease without renewing it
@@ -137,7 +137,9 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     expect(second.kind).toBe('claimed');
     const render = (result: unknown) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) });
     const token = (claim: typeof first) => (claim.kind === 'claimed' ? claim.token : '');
-    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
     expect((await t.service.getEvent(event.id)).bookedCount).toBe(0);
     const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(second) }, render });
     expect(JSON.parse((await keyRow(ref.key))?.response_body ?? '')).toEqual({ booking });

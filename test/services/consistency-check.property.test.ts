@@ -36,7 +36,11 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('update' as const),
       patch: fc.record(
-        { totalTickets: fc.integer({ min: 1, max: 6 }), salesOpen: fc.boolean(), waitlistMode: fc.constantFrom('auto' as const, 'offer' as const) },
+        {
+          totalTickets: fc.integer({ min: 1, max: 6 }),
+          salesOpen: fc.boolean(),
+          waitlistMode: fc.constantFrom('auto' as const, 'offer' as const),
+        },
         { requiredKeys: [] },
       ),
     }),
@@ -115,12 +119,16 @@ describe('consistency check — any single tampered row is found', () => {
       now += wait * 1000;
       const commands: EventCommand[] = [];
       for (const step of steps) commands.push(await command(id, step));
-      await service.runBatch(id, commands.map((queued) => ({ command: queued })));
+      await service.runBatch(
+        id,
+        commands.map((queued) => ({ command: queued })),
+      );
     }
     return id;
   }
 
-  const bookingsOf = (eventId: string) => db.selectFrom('bookings').selectAll().where('event_id', '=', eventId).orderBy('queue_no').execute();
+  const bookingsOf = (eventId: string) =>
+    db.selectFrom('bookings').selectAll().where('event_id', '=', eventId).orderBy('queue_no').execute();
 
   /** Applies the tamper; false when the event has no row it could apply to (or the schema refused it). */
   async function tamper(eventId: string, change: Tamper): Promise<boolean> {
@@ -158,32 +166,54 @@ describe('consistency check — any single tampered row is found', () => {
         case 'change-booking-quantity': {
           const victim = pickOf(await bookingsOf(eventId), change.pick);
           if (!victim) return false;
-          await db.updateTable('bookings').set({ quantity: victim.quantity === 1 ? 2 : victim.quantity - 1 }).where('id', '=', victim.id).execute();
+          await db
+            .updateTable('bookings')
+            .set({ quantity: victim.quantity === 1 ? 2 : victim.quantity - 1 })
+            .where('id', '=', victim.id)
+            .execute();
           return true;
         }
         case 'give-ticket-code': {
-          const victim = pickOf((await bookingsOf(eventId)).filter((row) => row.ticket_code === null), change.pick);
+          const victim = pickOf(
+            (await bookingsOf(eventId)).filter((row) => row.ticket_code === null),
+            change.pick,
+          );
           if (!victim) return false;
           const code = `ZZZZZ-ZZZZZ-${String(change.pick % 100_000).padStart(5, '0')}-ZZZZZ`;
-          await db.updateTable('bookings').set({ ticket_code: code, confirmed_at: victim.created_at }).where('id', '=', victim.id).execute();
+          await db
+            .updateTable('bookings')
+            .set({ ticket_code: code, confirmed_at: victim.created_at })
+            .where('id', '=', victim.id)
+            .execute();
           return true;
         }
         case 'check-in-quietly': {
           const admissible = (await bookingsOf(eventId)).filter((row) => row.status === 'confirmed' && row.checked_in_at === null);
           const victim = pickOf(admissible, change.pick);
           if (!victim) return false;
-          await db.updateTable('bookings').set({ checked_in_at: new Date(now).toISOString() }).where('id', '=', victim.id).execute();
+          await db
+            .updateTable('bookings')
+            .set({ checked_in_at: new Date(now).toISOString() })
+            .where('id', '=', victim.id)
+            .execute();
           return true;
         }
         case 'move-deadline': {
-          const victim = pickOf((await bookingsOf(eventId)).filter((row) => row.status === 'pending'), change.pick);
+          const victim = pickOf(
+            (await bookingsOf(eventId)).filter((row) => row.status === 'pending'),
+            change.pick,
+          );
           if (!victim) return false;
           const moved = new Date(Date.parse(victim.expires_at ?? '') + change.seconds * 1000).toISOString();
           await db.updateTable('bookings').set({ expires_at: moved }).where('id', '=', victim.id).execute();
           return true;
         }
         case 'change-event-total':
-          await db.updateTable('events').set({ total_tickets: sql`total_tickets + ${change.delta}` }).where('id', '=', eventId).execute();
+          await db
+            .updateTable('events')
+            .set({ total_tickets: sql`total_tickets + ${change.delta}` })
+            .where('id', '=', eventId)
+            .execute();
           return true;
       }
     } catch {

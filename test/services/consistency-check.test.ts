@@ -117,7 +117,11 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
   it('reports I1 and I6 when bookedCount no longer matches the confirmed tickets', async () => {
     const id = await openEvent({ totalTickets: 5 });
     await service.book(id, 'ann', { quantity: 2, hold: false }, BY);
-    await db.updateTable('events').set({ booked_count: sql`booked_count + 1` }).where('id', '=', id).execute();
+    await db
+      .updateTable('events')
+      .set({ booked_count: sql`booked_count + 1` })
+      .where('id', '=', id)
+      .execute();
     const found = await check.checkEvent(id);
     expect(summary(found)).toEqual([
       { invariant: 'I1', bookingId: null },
@@ -163,7 +167,7 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     ]);
   });
 
-  it('reports I6 when the quantity of a booking was changed behind the log\'s back', async () => {
+  it("reports I6 when the quantity of a booking was changed behind the log's back", async () => {
     const id = await soldOut();
     await service.cancel(id, 'cat', BY);
     const catId = await bookingIdOf(id, 'cat');
@@ -171,7 +175,7 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     expect(summary(await check.checkEvent(id))).toEqual([{ invariant: 'I6', bookingId: catId }]);
   });
 
-  it('reports I6 when a booking was checked in behind the log\'s back', async () => {
+  it("reports I6 when a booking was checked in behind the log's back", async () => {
     const id = await openEvent({ totalTickets: 3 });
     await service.book(id, 'ann', { quantity: 2, hold: false }, BY);
     const annId = await bookingIdOf(id, 'ann');
@@ -320,9 +324,17 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     const id = await soldOut();
     const ann = await bookingOf(id, 'ann');
     await service.checkIn(id, ann.ticketCode ?? '', BY);
-    const [admitted] = await db.selectFrom('audit_log').selectAll().where('booking_id', '=', ann.id).where('action', '=', 'booking.checked_in').execute();
+    const [admitted] = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('booking_id', '=', ann.id)
+      .where('action', '=', 'booking.checked_in')
+      .execute();
     const { seq: _seq, ...again } = admitted!;
-    await db.insertInto('audit_log').values({ ...again, at: iso(now + 60_000) }).execute();
+    await db
+      .insertInto('audit_log')
+      .values({ ...again, at: iso(now + 60_000) })
+      .execute();
     expect(summary(await check.checkEvent(id))).toEqual([{ invariant: 'I8', bookingId: ann.id }]);
   });
 
@@ -332,7 +344,10 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     await db.updateTable('events').set({ name: 'Renamed quietly' }).where('id', '=', tampered).execute();
     const verdicts = new Map<string, Discrepancy[]>();
     for await (const verdict of check.checkEveryEvent()) verdicts.set(verdict.eventId, verdict.discrepancies);
-    const { count } = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     expect(verdicts.size).toBe(Number(count));
     expect(verdicts.get(clean)).toEqual([]);
     expect(summary(verdicts.get(tampered) ?? null)).toEqual([{ invariant: 'I6', bookingId: null }]);
@@ -494,8 +509,14 @@ describe('consistency check — stored states the schema forbids', () => {
   it('reports I3 when one user holds two active bookings', async () => {
     const source = sourceOf(
       { totalTickets: 1, bookedCount: 1, waitlistCount: 1, waitlistTickets: 1 },
-      [['b1', 'ann', 'confirmed'], ['b2', 'ann', 'waitlisted']],
-      [['booking.confirmed', 'b1'], ['booking.waitlisted', 'b2']],
+      [
+        ['b1', 'ann', 'confirmed'],
+        ['b2', 'ann', 'waitlisted'],
+      ],
+      [
+        ['booking.confirmed', 'b1'],
+        ['booking.waitlisted', 'b2'],
+      ],
     );
     expect(await checked(source)).toEqual([
       { invariant: 'I3', bookingId: 'b2' },
@@ -506,8 +527,14 @@ describe('consistency check — stored states the schema forbids', () => {
   it('reports I1 when more tickets are booked than the event has', async () => {
     const source = sourceOf(
       { totalTickets: 1, bookedCount: 2 },
-      [['b1', 'ann', 'confirmed'], ['b2', 'bob', 'confirmed']],
-      [['booking.confirmed', 'b1'], ['booking.confirmed', 'b2']],
+      [
+        ['b1', 'ann', 'confirmed'],
+        ['b2', 'bob', 'confirmed'],
+      ],
+      [
+        ['booking.confirmed', 'b1'],
+        ['booking.confirmed', 'b2'],
+      ],
     );
     expect(await checked(source)).toEqual([
       { invariant: 'I1', bookingId: 'b2' },
@@ -518,8 +545,14 @@ describe('consistency check — stored states the schema forbids', () => {
   it('reports I2 when bookings wait while the head fits into the available tickets', async () => {
     const source = sourceOf(
       { totalTickets: 2, bookedCount: 1, waitlistCount: 1, waitlistTickets: 1 },
-      [['b1', 'ann', 'confirmed'], ['b2', 'bob', 'waitlisted']],
-      [['booking.confirmed', 'b1'], ['booking.waitlisted', 'b2']],
+      [
+        ['b1', 'ann', 'confirmed'],
+        ['b2', 'bob', 'waitlisted'],
+      ],
+      [
+        ['booking.confirmed', 'b1'],
+        ['booking.waitlisted', 'b2'],
+      ],
     );
     expect(await checked(source)).toEqual([
       { invariant: 'I2', bookingId: 'b2' },
@@ -534,7 +567,12 @@ describe('consistency check — stored states the schema forbids', () => {
         ['b1', 'ann', 'cancelled', { ticketCode: 'CODE-1', confirmedAt: AT, checkedInAt: AT }],
         ['b2', 'bob', 'confirmed', { ticketCode: 'CODE-1' }],
       ],
-      [['booking.confirmed', 'b1'], ['booking.checked_in', 'b1'], ['booking.cancelled', 'b1'], ['booking.confirmed', 'b2']],
+      [
+        ['booking.confirmed', 'b1'],
+        ['booking.checked_in', 'b1'],
+        ['booking.cancelled', 'b1'],
+        ['booking.confirmed', 'b2'],
+      ],
     );
     expect(await checked(source)).toEqual([
       { invariant: 'I8', bookingId: 'b1' },

@@ -308,7 +308,11 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
 
     expect(
       results.map((result) => result.status === 'rejected' && (result.reason as DomainError).details.extensions?.booking),
-    ).toMatchObject([{ userId: 'w4', position: 4 }, { userId: 'w2', position: 2 }, { userId: 'w3', position: 3 }]);
+    ).toMatchObject([
+      { userId: 'w4', position: 4 },
+      { userId: 'w2', position: 2 },
+      { userId: 'w3', position: 3 },
+    ]);
   });
 
   it('stores nothing and answers every caller of the batch with an error when it crashes between its writes and the commit', async () => {
@@ -401,7 +405,9 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
     const service = new BookingService(store, { batch: { maxSize: 256, maxQueue: 3 } });
     const event = await openEvent(service, 10);
 
-    const results = await Promise.allSettled(['m1', 'm2', 'm3', 'm4', 'm5'].map((userId) => service.book(event.id, userId, ONE_TICKET, BY)));
+    const results = await Promise.allSettled(
+      ['m1', 'm2', 'm3', 'm4', 'm5'].map((userId) => service.book(event.id, userId, ONE_TICKET, BY)),
+    );
 
     expect(results.map((result) => (result.status === 'fulfilled' ? 'ok' : (result.reason as DomainError).code))).toEqual([
       'ok',

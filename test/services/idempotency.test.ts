@@ -53,7 +53,9 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
   it('makes a repeat wait while the first is in flight, and answers IDEMPOTENCY_KEY_IN_USE if it takes too long', async () => {
     const key = ref();
     await service().claim(key, 'hash-a');
-    const error = await service(100).claim(key, 'hash-a').catch((caught: unknown) => caught);
+    const error = await service(100)
+      .claim(key, 'hash-a')
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
   });

@@ -23,7 +23,13 @@ describe('WebhookSender against hostile receivers', () => {
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   }
 
-  const message = (url: string) => ({ url, messageId: 'msg_1', timestamp: Math.floor(Date.now() / 1000), body: '{"a":1}', secret: newWebhookSecret() });
+  const message = (url: string) => ({
+    url,
+    messageId: 'msg_1',
+    timestamp: Math.floor(Date.now() / 1000),
+    body: '{"a":1}',
+    secret: newWebhookSecret(),
+  });
 
   it('signs as Standard Webhooks says: standardwebhooks verifies the headers it sends', async () => {
     let verified: unknown = null;

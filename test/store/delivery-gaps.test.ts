@@ -30,7 +30,10 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
   });
 
   async function logEnd(): Promise<number> {
-    const row = await t.db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const row = await t.db
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     return Number(row?.seq ?? 0);
   }
 
@@ -38,7 +41,17 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
   async function commitLate(seq: number): Promise<void> {
     await t.db
       .insertInto('audit_log')
-      .values({ seq, event_id: eventId, action: 'event.updated', user_id: null, booking_id: null, actor: 'admin', request_id: null, at: new Date(now).toISOString(), data: null })
+      .values({
+        seq,
+        event_id: eventId,
+        action: 'event.updated',
+        user_id: null,
+        booking_id: null,
+        actor: 'admin',
+        request_id: null,
+        at: new Date(now).toISOString(),
+        data: null,
+      })
       .execute();
   }
 
@@ -49,42 +62,56 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
 
   // SQLite has one writer, so no transaction is ever open beside another. First: the tests after it write
   // seqs by hand, which PostgreSQL's sequence does not know about.
-  if (engine.name !== 'sqlite') it('hands out an entry whose transaction was still open when later ones committed', async () => {
-    await deliveries.openChannel('test:open', window().now);
-    // Another event, so the later commit does not queue behind the open transaction's lock on the first.
-    const elsewhere = await t.service.openEvent({ name: 'Elsewhere', venue: null, startsAt: null, totalTickets: 1 }, BY);
-    await deliveries.handOut('test:open', EVERY_ENTRY, window());
-    const earlier = await handedOut('test:open');
-    // A connection of its own holds a transaction that drew a seq and has not committed yet.
-    const slow = t.db.connection();
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let drawn = 0;
-    const open = slow.execute(async (conn) => {
-      await sql`begin`.execute(conn);
-      await conn
-        .insertInto('audit_log')
-        .values({ event_id: eventId, action: 'event.updated', user_id: null, booking_id: null, actor: 'slow', request_id: null, at: new Date(now).toISOString(), data: null })
-        .execute();
-      drawn = await (async () => {
-        const row = await conn.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).where('actor', '=', 'slow').executeTakeFirst();
-        return Number(row?.seq);
-      })();
-      await released;
-      await sql`commit`.execute(conn);
-    });
-    await expect.poll(() => drawn).toBeGreaterThan(0);
-    await t.service.updateEvent(elsewhere.id, { name: 'Elsewhere, later' }, BY);
-    await deliveries.handOut('test:open', EVERY_ENTRY, window());
-    const before = await handedOut('test:open');
-    expect(before).not.toContain(drawn);
-    expect(before.length).toBe(earlier.length + 1);
+  if (engine.name !== 'sqlite')
+    it('hands out an entry whose transaction was still open when later ones committed', async () => {
+      await deliveries.openChannel('test:open', window().now);
+      // Another event, so the later commit does not queue behind the open transaction's lock on the first.
+      const elsewhere = await t.service.openEvent({ name: 'Elsewhere', venue: null, startsAt: null, totalTickets: 1 }, BY);
+      await deliveries.handOut('test:open', EVERY_ENTRY, window());
+      const earlier = await handedOut('test:open');
+      // A connection of its own holds a transaction that drew a seq and has not committed yet.
+      const slow = t.db.connection();
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let drawn = 0;
+      const open = slow.execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        await conn
+          .insertInto('audit_log')
+          .values({
+            event_id: eventId,
+            action: 'event.updated',
+            user_id: null,
+            booking_id: null,
+            actor: 'slow',
+            request_id: null,
+            at: new Date(now).toISOString(),
+            data: null,
+          })
+          .execute();
+        drawn = await (async () => {
+          const row = await conn
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.max('seq').as('seq'))
+            .where('actor', '=', 'slow')
+            .executeTakeFirst();
+          return Number(row?.seq);
+        })();
+        await released;
+        await sql`commit`.execute(conn);
+      });
+      await expect.poll(() => drawn).toBeGreaterThan(0);
+      await t.service.updateEvent(elsewhere.id, { name: 'Elsewhere, later' }, BY);
+      await deliveries.handOut('test:open', EVERY_ENTRY, window());
+      const before = await handedOut('test:open');
+      expect(before).not.toContain(drawn);
+      expect(before.length).toBe(earlier.length + 1);
 
-    release();
-    await open;
-    await deliveries.handOut('test:open', EVERY_ENTRY, window());
-    expect(await handedOut('test:open')).toEqual([drawn, ...before].sort((a, b) => a - b));
-  });
+      release();
+      await open;
+      await deliveries.handOut('test:open', EVERY_ENTRY, window());
+      expect(await handedOut('test:open')).toEqual([drawn, ...before].sort((a, b) => a - b));
+    });
 
   it('hands out an entry that commits after a later one, once it is there', async () => {
     await deliveries.openChannel('test:late', window().now);
@@ -114,5 +141,4 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
     expect(await t.db.selectFrom('delivery_gaps').selectAll().where('channel_id', '=', 'test:rollback').execute()).toEqual([]);
     expect(await handedOut('test:rollback')).toEqual([end + 3]);
   });
-
 });

@@ -33,7 +33,13 @@ describe.each(SERVER_ENGINES)('a dropped $name database', (engine) => {
       await dropDatabaseOf(t.store.db, engine.name);
       const calls = [
         () => t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` }),
-        () => t.app.inject({ method: 'POST', url: `/api/v1/events/${event.id}/bookings`, headers: asAdmin(), payload: { userId: 'after-drop' } }),
+        () =>
+          t.app.inject({
+            method: 'POST',
+            url: `/api/v1/events/${event.id}/bookings`,
+            headers: asAdmin(),
+            payload: { userId: 'after-drop' },
+          }),
         () => t.app.inject({ method: 'GET', url: '/api/v1/events' }),
         () => t.app.inject({ method: 'GET', url: '/readyz' }),
       ];

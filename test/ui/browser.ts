@@ -20,7 +20,9 @@ const CHROMIUM_ARGS = [
 /** Debian's Chromium, never a browser download; a missing one fails the run with what to install. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`The browser tests need Chromium at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium); .ci/run does.`);
+    throw new Error(
+      `The browser tests need Chromium at ${CHROMIUM}: install the Debian package "chromium" (apt-get install -y chromium); .ci/run does.`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }

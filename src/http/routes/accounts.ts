@@ -17,21 +17,29 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
 
   // Sign-up ignores Idempotency-Key: a fingerprint of its body would be a fast hash of the password.
   // A repeat is answered 409 USER_EXISTS, which tells the client the account is there.
-  app.post('/users', { config: { ...config, idempotent: false }, schema: { body: RegisterBody, response: { 201: Type.Object({ user: User }) } } }, async (request, reply) => {
-    const user = await accounts.register(request.body);
-    return reply.code(201).send({ user });
-  });
+  app.post(
+    '/users',
+    { config: { ...config, idempotent: false }, schema: { body: RegisterBody, response: { 201: Type.Object({ user: User }) } } },
+    async (request, reply) => {
+      const user = await accounts.register(request.body);
+      return reply.code(201).send({ user });
+    },
+  );
 
   // A token must never be stored for replay: sign-in ignores Idempotency-Key (it changes nothing anyway).
-  app.post('/auth/token', { config: { ...config, idempotent: false }, schema: { body: TokenBody, response: { 200: TokenGrant } } }, async (request) => {
-    const basic = basicCredentials(request.headers.authorization);
-    const login = basic?.login ?? request.body.email;
-    const password = basic?.password ?? request.body.password;
-    if (login === undefined || password === undefined) {
-      throw unauthorized('Send an e-mail address and password, as JSON or with HTTP Basic.');
-    }
-    return accounts.grantToken(login, password);
-  });
+  app.post(
+    '/auth/token',
+    { config: { ...config, idempotent: false }, schema: { body: TokenBody, response: { 200: TokenGrant } } },
+    async (request) => {
+      const basic = basicCredentials(request.headers.authorization);
+      const login = basic?.login ?? request.body.email;
+      const password = basic?.password ?? request.body.password;
+      if (login === undefined || password === undefined) {
+        throw unauthorized('Send an e-mail address and password, as JSON or with HTTP Basic.');
+      }
+      return accounts.grantToken(login, password);
+    },
+  );
 
   // The web page's sign-in: the token goes into an HttpOnly cookie, never into the answer.
   app.post(
@@ -55,10 +63,14 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   });
 
   // Signing out needs no proof of who you are: it only forgets.
-  app.delete('/auth/session', { config: { ...config, idempotent: false }, schema: { response: { 200: SessionAnswer } } }, async (request, reply) => {
-    clearSessionCookie(request, reply);
-    return { session: null };
-  });
+  app.delete(
+    '/auth/session',
+    { config: { ...config, idempotent: false }, schema: { response: { 200: SessionAnswer } } },
+    async (request, reply) => {
+      clearSessionCookie(request, reply);
+      return { session: null };
+    },
+  );
 
   app.patch(
     '/users/:userId',

@@ -4,43 +4,34 @@ import type { BookingService } from '../../services/booking-service.js';
 import type { EventView } from '../../domain/event.js';
 import { requestedBy, requireAdmin } from '../auth.js';
 import { answerFor } from '../idempotency.js';
-import {
-  AuditEntry,
-  AuditQuery,
-  CreateEventBody,
-  Event,
-  EventParams,
-  PageQuery,
-  PatchEventBody,
-} from '../schemas.js';
+import { AuditEntry, AuditQuery, CreateEventBody, Event, EventParams, PageQuery, PatchEventBody } from '../schemas.js';
 
 export interface EventRoutesOptions {
   service: BookingService;
 }
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { service }) => {
-  app.post(
-    '/events',
-    { schema: { body: CreateEventBody, response: { 201: Event } } },
-    async (request, reply) => {
-      requireAdmin(request.caller);
-      const { venue = null, startsAt = null, ...rest } = request.body;
-      const answer = answerFor(request, 201, (event: EventView) => event);
-      const event = await service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, event);
-    },
-  );
+  app.post('/events', { schema: { body: CreateEventBody, response: { 201: Event } } }, async (request, reply) => {
+    requireAdmin(request.caller);
+    const { venue = null, startsAt = null, ...rest } = request.body;
+    const answer = answerFor(request, 201, (event: EventView) => event);
+    const event = await service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), answer.receipt);
+    return answer.send(reply, event);
+  });
 
   app.get(
     '/events',
-    { schema: { querystring: PageQuery, response: { 200: Type.Object({ events: Type.Array(Event), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } } },
+    {
+      schema: {
+        querystring: PageQuery,
+        response: { 200: Type.Object({ events: Type.Array(Event), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
     async (request) => service.listEvents(request.query),
   );
 
-  app.get(
-    '/events/:eventId',
-    { schema: { params: EventParams, response: { 200: Event } } },
-    async (request) => service.getEvent(request.params.eventId),
+  app.get('/events/:eventId', { schema: { params: EventParams, response: { 200: Event } } }, async (request) =>
+    service.getEvent(request.params.eventId),
   );
 
   app.patch(

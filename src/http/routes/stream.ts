@@ -20,14 +20,16 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
     {
       schema: {
         params: EventParams,
-        description: 'Server-Sent Events: `event: event` with the event and its counts at once, then after every change; `: heartbeat` comments keep it open.',
+        description:
+          'Server-Sent Events: `event: event` with the event and its counts at once, then after every change; `: heartbeat` comments keep it open.',
         produces: ['text/event-stream'],
       },
     },
     async (request, reply) => {
       const event = await service.getEvent(request.params.eventId);
       // HEAD learns what a GET would get, then the connection is free again: no subscriber is kept.
-      if (request.method === 'HEAD') return reply.code(200).type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
+      if (request.method === 'HEAD')
+        return reply.code(200).type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       reply.hijack();
       const response = reply.raw;
       response.writeHead(200, {

@@ -57,8 +57,7 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     oneConnection: false,
     bindsArrays: false,
     upsert: 'on-duplicate-key',
-    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
-      db.transaction().setIsolationLevel('read committed').execute(work),
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) => db.transaction().setIsolationLevel('read committed').execute(work),
     isUniqueViolation: (error) => errno(error) === DUPLICATE_ENTRY,
     isTransient: (error) => TRANSIENT.has(errno(error) ?? 0),
     isUnavailable: (error) => isNetworkError(error) || UNAVAILABLE.has(String(errorCode(error))),

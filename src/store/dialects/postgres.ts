@@ -30,8 +30,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     oneConnection: false,
     bindsArrays: true,
     upsert: 'on-conflict',
-    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
-      db.transaction().setIsolationLevel('read committed').execute(work),
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) => db.transaction().setIsolationLevel('read committed').execute(work),
     isUniqueViolation: (error) => errorCode(error) === '23505',
     isTransient: (error) => TRANSIENT.has(String(errorCode(error))),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -10,9 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'varchar(200)')
     .addColumn('password_hash', 'varchar(255)', (col) => col.notNull())
     .addColumn('created_at', 'varchar(32)', (col) => col.notNull())
-    .$call((builder) =>
-      mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder,
-    )
+    .$call((builder) => (mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder))
     .execute();
 }
 

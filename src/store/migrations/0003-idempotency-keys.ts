@@ -17,9 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'varchar(32)', (col) => col.notNull())
     .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'idempotency_key'])
     .addCheckConstraint('idempotency_keys_state', sql`state in ('pending', 'done')`)
-    .$call((builder) =>
-      mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder,
-    )
+    .$call((builder) => (mysql ? builder.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : builder))
     .execute();
   await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
 }

@@ -103,7 +103,10 @@ async function alterInPlace(db: Kysely<any>, engine: Engine): Promise<void> {
     .addColumn('waitlist_tickets', 'integer', (col) => col.notNull().defaultTo(0))
     .addColumn('checked_in_count', 'integer', (col) => col.notNull().defaultTo(0));
   await eventColumns.execute();
-  await db.updateTable('events').set({ waitlist_tickets: sql`waitlist_count` }).execute();
+  await db
+    .updateTable('events')
+    .set({ waitlist_tickets: sql`waitlist_count` })
+    .execute();
   for (const [name, check] of EVENT_CHECKS) {
     await db.schema.alterTable('events').addCheckConstraint(name, check).execute();
   }

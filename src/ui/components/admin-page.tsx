@@ -37,7 +37,10 @@ function StaffForm() {
       const { user } = await api.setRole(userId, role);
       setMessage({
         tone: 'success',
-        text: role === 'staff' ? `${user.id} is now door staff. They can check tickets in after their next sign-in.` : `${user.id} is an ordinary user again.`,
+        text:
+          role === 'staff'
+            ? `${user.id} is now door staff. They can check tickets in after their next sign-in.`
+            : `${user.id} is an ordinary user again.`,
       });
     } catch (error) {
       setMessage({ tone: 'error', text: describeError(error, 'manage') });
@@ -53,7 +56,16 @@ function StaffForm() {
       <form class="inline-form" onSubmit={(submitted) => void submit(submitted)}>
         <div class="field field-grow">
           <label for={`${id}-user`}>Their e-mail address</label>
-          <input id={`${id}-user`} name="userId" type="email" required autoComplete="off" autoCapitalize="none" spellcheck={false} maxLength={128} />
+          <input
+            id={`${id}-user`}
+            name="userId"
+            type="email"
+            required
+            autoComplete="off"
+            autoCapitalize="none"
+            spellcheck={false}
+            maxLength={128}
+          />
         </div>
         <div class="field">
           <label for={`${id}-role`}>Role</label>
@@ -75,13 +87,10 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
   const [deliveries, setDeliveries] = useState<Delivery[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const load = useCallback(() => {
-    api.deliveries(webhook.id).then(
-      (page) => {
-        setDeliveries(page.deliveries);
-        setError(null);
-      },
-      setError,
-    );
+    api.deliveries(webhook.id).then((page) => {
+      setDeliveries(page.deliveries);
+      setError(null);
+    }, setError);
   }, [webhook.id]);
   useEffect(load, [load]);
   return (
@@ -122,7 +131,9 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
                     {delivery.statusCode !== null && delivery.statusCode >= 200 && delivery.statusCode < 300 ? (
                       <span class="badge badge-open">Delivered ({delivery.statusCode})</span>
                     ) : (
-                      <span class="badge badge-danger">{delivery.statusCode !== null ? `HTTP ${delivery.statusCode}` : (delivery.error ?? 'Failed')}</span>
+                      <span class="badge badge-danger">
+                        {delivery.statusCode !== null ? `HTTP ${delivery.statusCode}` : (delivery.error ?? 'Failed')}
+                      </span>
                     )}
                     {delivery.durationMs !== null && <span class="muted"> {delivery.durationMs} ms</span>}
                     {delivery.nextAttemptAt && <span class="muted"> · retry {formatInstant(delivery.nextAttemptAt)}</span>}
@@ -150,7 +161,10 @@ function WebhookItem({ webhook, onDeleted }: { webhook: Webhook; onDeleted: () =
       setMessage(
         test.delivered
           ? { tone: 'success', text: `Test delivered: the receiver answered ${answer} in ${test.durationMs} ms.` }
-          : { tone: 'error', text: `Test not delivered: ${answer} after ${test.durationMs} ms. Check the address and that the receiver answers 2xx.` },
+          : {
+              tone: 'error',
+              text: `Test not delivered: ${answer} after ${test.durationMs} ms. Check the address and that the receiver answers 2xx.`,
+            },
       );
     } catch (error) {
       setMessage({ tone: 'error', text: describeError(error, 'manage') });
@@ -172,7 +186,8 @@ function WebhookItem({ webhook, onDeleted }: { webhook: Webhook; onDeleted: () =
     <li class="webhook">
       <p class="webhook-url">{webhook.url}</p>
       <p class="muted">
-        {webhook.actions && webhook.actions.length > 0 ? webhook.actions.join(', ') : 'Every change'} · since {formatInstant(webhook.createdAt)}
+        {webhook.actions && webhook.actions.length > 0 ? webhook.actions.join(', ') : 'Every change'} · since{' '}
+        {formatInstant(webhook.createdAt)}
       </p>
       <p class="actions">
         <button type="button" class="button button-secondary" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -212,13 +227,10 @@ function Webhooks() {
   const [pending, setPending] = useState(false);
 
   const load = useCallback(() => {
-    api.webhooks().then(
-      (answer) => {
-        setWebhooks(answer.webhooks);
-        setError(null);
-      },
-      setError,
-    );
+    api.webhooks().then((answer) => {
+      setWebhooks(answer.webhooks);
+      setError(null);
+    }, setError);
   }, []);
   useEffect(load, [load]);
 
@@ -249,7 +261,15 @@ function Webhooks() {
       <form class="stack" onSubmit={(submitted) => void create(submitted)}>
         <div class="field">
           <label for={`${id}-url`}>Address (URL)</label>
-          <input id={`${id}-url`} name="url" type="url" required placeholder="https://example.com/hooks/boxoffice" autoComplete="off" spellcheck={false} />
+          <input
+            id={`${id}-url`}
+            name="url"
+            type="url"
+            required
+            placeholder="https://example.com/hooks/boxoffice"
+            autoComplete="off"
+            spellcheck={false}
+          />
         </div>
         <fieldset class="action-choices">
           <legend>Changes to send (none ticked: all)</legend>
@@ -269,7 +289,8 @@ function Webhooks() {
       {secret && (
         <div class="notice notice-success secret" role="status">
           <p>
-            Webhook for {secret.url} added. Its signing secret is shown <strong>only this once</strong>: copy it into the receiving system now.
+            Webhook for {secret.url} added. Its signing secret is shown <strong>only this once</strong>: copy it into the receiving system
+            now.
           </p>
           <p>
             <code class="secret-value" data-webhook-secret>

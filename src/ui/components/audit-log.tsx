@@ -64,7 +64,11 @@ function changesOf(entry: AuditEntry, before: EventFields): { field: string; fro
   const after = { ...before, ...snapshot, ...set };
   const created = entry.action === 'event.created';
   return Object.keys(FIELDS)
-    .filter((field) => (field in set || field in snapshot) && (created ? after[field] !== undefined && after[field] !== null : before[field] !== after[field]))
+    .filter(
+      (field) =>
+        (field in set || field in snapshot) &&
+        (created ? after[field] !== undefined && after[field] !== null : before[field] !== after[field]),
+    )
     .map((field) => ({
       field: FIELDS[field] ?? field,
       from: created ? null : show(field, before[field], before),
@@ -181,7 +185,14 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
         </div>
         <div class="field field-grow">
           <label for={`${id}-person`}>Person or actor</label>
-          <input id={`${id}-person`} type="search" value={person} onInput={(input) => setPerson(input.currentTarget.value)} autoComplete="off" spellcheck={false} />
+          <input
+            id={`${id}-person`}
+            type="search"
+            value={person}
+            onInput={(input) => setPerson(input.currentTarget.value)}
+            autoComplete="off"
+            spellcheck={false}
+          />
         </div>
       </form>
       {state.error !== null && (
@@ -190,7 +201,9 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
         </p>
       )}
       <p class="muted" role="status">
-        {state.loaded ? `${shown.length.toLocaleString()} of ${state.entries.length.toLocaleString()} entries shown${state.next !== null ? ' (more to load)' : ''}.` : 'Loading…'}
+        {state.loaded
+          ? `${shown.length.toLocaleString()} of ${state.entries.length.toLocaleString()} entries shown${state.next !== null ? ' (more to load)' : ''}.`
+          : 'Loading…'}
       </p>
       <div class="table-scroll" tabIndex={0} role="region" aria-label="Audit log, oldest first">
         <table class="table-stack">
@@ -213,7 +226,9 @@ export function AuditLog({ eventId, changes }: { eventId: string; changes: numbe
                 <td data-label="What happened">
                   <span>
                     {ACTIONS[entry.action] ?? entry.action}
-                    {typeof entry.quantity === 'number' && entry.action.startsWith('booking.') && <span class="muted"> · {plural(entry.quantity, 'ticket')}</span>}
+                    {typeof entry.quantity === 'number' && entry.action.startsWith('booking.') && (
+                      <span class="muted"> · {plural(entry.quantity, 'ticket')}</span>
+                    )}
                     {changed.length > 0 && (
                       <ul class="changes">
                         {changed.map((change) => (

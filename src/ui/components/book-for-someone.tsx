@@ -5,7 +5,13 @@ import { describeError } from '../messages.js';
 import { Notice, type NoticeMessage } from './notice.js';
 import { QuantityPicker } from './quantity-picker.js';
 
-const STATUS_TEXT = { confirmed: 'confirmed', pending: 'held', waitlisted: 'on the waiting list', cancelled: 'cancelled', expired: 'expired' } as const;
+const STATUS_TEXT = {
+  confirmed: 'confirmed',
+  pending: 'held',
+  waitlisted: 'on the waiting list',
+  cancelled: 'cancelled',
+  expired: 'expired',
+} as const;
 
 /** The organizer books or cancels for a named person: a phone booking, a guest list, a no-show. */
 export function BookForSomeone({ event, onChanged }: { event: BoxEvent; onChanged: () => void }) {
@@ -31,10 +37,16 @@ export function BookForSomeone({ event, onChanged }: { event: BoxEvent; onChange
         const named = who.includes('@') ? { userEmail: who } : { userId: who };
         const { booking } = await api.book(event.id, { ...named, quantity }, key.current.value);
         const where = booking.status === 'waitlisted' ? ` at position ${booking.position}` : '';
-        setMessage({ tone: 'success', text: `Booked ${plural(booking.quantity ?? quantity, 'ticket')} for ${booking.userId}: ${STATUS_TEXT[booking.status]}${where}.` });
+        setMessage({
+          tone: 'success',
+          text: `Booked ${plural(booking.quantity ?? quantity, 'ticket')} for ${booking.userId}: ${STATUS_TEXT[booking.status]}${where}.`,
+        });
       } else {
         const { booking, promoted } = await api.cancel(event.id, who.includes('@') ? who.toLowerCase() : who, key.current.value);
-        setMessage({ tone: 'success', text: `Cancelled the booking of ${booking.userId}.${promoted ? ` ${promoted.userId} got the freed tickets.` : ''}` });
+        setMessage({
+          tone: 'success',
+          text: `Cancelled the booking of ${booking.userId}.${promoted ? ` ${promoted.userId} got the freed tickets.` : ''}`,
+        });
       }
       key.current = null;
     } catch (error) {
@@ -58,9 +70,24 @@ export function BookForSomeone({ event, onChanged }: { event: BoxEvent; onChange
       >
         <div class="field field-grow">
           <label for={`${id}-person`}>E-mail address or user ID</label>
-          <input id={`${id}-person`} value={person} onInput={(input) => setPerson(input.currentTarget.value)} autoComplete="off" autoCapitalize="none" spellcheck={false} maxLength={128} required />
+          <input
+            id={`${id}-person`}
+            value={person}
+            onInput={(input) => setPerson(input.currentTarget.value)}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellcheck={false}
+            maxLength={128}
+            required
+          />
         </div>
-        <QuantityPicker id={`${id}-quantity`} label="Tickets" max={Math.max(1, event.maxPerBooking ?? 1)} value={quantity} onChange={setQuantity} />
+        <QuantityPicker
+          id={`${id}-quantity`}
+          label="Tickets"
+          max={Math.max(1, event.maxPerBooking ?? 1)}
+          value={quantity}
+          onChange={setQuantity}
+        />
         <div class="inline-actions">
           <button type="submit" class="button button-primary" disabled={pending}>
             Book for them

@@ -58,7 +58,13 @@ export function EventFields({ id, event }: { id: string; event: BoxEvent | null 
         <label for={`${id}-description`}>
           Description <span class="optional">(optional)</span>
         </label>
-        <textarea id={`${id}-description`} name="description" rows={4} maxLength={DESCRIPTION_MAX} defaultValue={event?.description ?? ''} />
+        <textarea
+          id={`${id}-description`}
+          name="description"
+          rows={4}
+          maxLength={DESCRIPTION_MAX}
+          defaultValue={event?.description ?? ''}
+        />
       </div>
     </>
   );
@@ -70,7 +76,17 @@ export function BookingRuleFields({ id, event }: { id: string; event: BoxEvent |
     <>
       <div class="field">
         <label for={`${id}-max`}>Tickets per booking, at most</label>
-        <input id={`${id}-max`} name="maxPerBooking" type="number" inputMode="numeric" min={1} max={100} step={1} required defaultValue={String(event?.maxPerBooking ?? 10)} />
+        <input
+          id={`${id}-max`}
+          name="maxPerBooking"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={100}
+          step={1}
+          required
+          defaultValue={String(event?.maxPerBooking ?? 10)}
+        />
       </div>
       <div class="field">
         <label for={`${id}-mode`}>Freed tickets</label>
@@ -81,11 +97,31 @@ export function BookingRuleFields({ id, event }: { id: string; event: BoxEvent |
       </div>
       <div class="field">
         <label for={`${id}-offer`}>Time to accept an offer (hours)</label>
-        <input id={`${id}-offer`} name="offerHours" type="number" inputMode="decimal" min={0.001} max={720} step="any" required defaultValue={String((event?.offerTtlSeconds ?? 86_400) / 3_600)} />
+        <input
+          id={`${id}-offer`}
+          name="offerHours"
+          type="number"
+          inputMode="decimal"
+          min={0.001}
+          max={720}
+          step="any"
+          required
+          defaultValue={String((event?.offerTtlSeconds ?? 86_400) / 3_600)}
+        />
       </div>
       <div class="field">
         <label for={`${id}-hold`}>Time to confirm a hold (minutes)</label>
-        <input id={`${id}-hold`} name="holdMinutes" type="number" inputMode="decimal" min={0.02} max={1440} step="any" required defaultValue={String((event?.holdTtlSeconds ?? 900) / 60)} />
+        <input
+          id={`${id}-hold`}
+          name="holdMinutes"
+          type="number"
+          inputMode="decimal"
+          min={0.02}
+          max={1440}
+          step="any"
+          required
+          defaultValue={String((event?.holdTtlSeconds ?? 900) / 60)}
+        />
       </div>
     </>
   );
@@ -111,7 +147,9 @@ export function readEventFields(form: FormData): EventFieldValues {
   };
 }
 
-export function readBookingRules(form: FormData): Pick<EventSettings, 'maxPerBooking' | 'waitlistMode' | 'offerTtlSeconds' | 'holdTtlSeconds'> {
+export function readBookingRules(
+  form: FormData,
+): Pick<EventSettings, 'maxPerBooking' | 'waitlistMode' | 'offerTtlSeconds' | 'holdTtlSeconds'> {
   const number = (name: string) => Number(formText(form, name));
   return {
     maxPerBooking: number('maxPerBooking'),

@@ -20,7 +20,8 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 };
 
 function countsNote(event: BoxEvent): string {
-  if (event.availableTickets > 0) return `${Math.round((event.bookedCount / event.totalTickets) * 100)}% booked. Tickets go first come, first served.`;
+  if (event.availableTickets > 0)
+    return `${Math.round((event.bookedCount / event.totalTickets) * 100)}% booked. Tickets go first come, first served.`;
   return 'Sold out. When someone cancels, their tickets go to the people on the waiting list, in order.';
 }
 

@@ -31,7 +31,8 @@ async function myActiveBookings(): Promise<Map<string, BookingStatus>> {
   const mine = new Map<string, BookingStatus>();
   const { bookings } = await api.myBookings();
   for (const booking of bookings) {
-    if (['confirmed', 'pending', 'waitlisted'].includes(booking.status) && !mine.has(booking.eventId)) mine.set(booking.eventId, booking.status);
+    if (['confirmed', 'pending', 'waitlisted'].includes(booking.status) && !mine.has(booking.eventId))
+      mine.set(booking.eventId, booking.status);
   }
   return mine;
 }
@@ -141,7 +142,10 @@ export function EventsPage({ session }: { session: Session | null }) {
     <>
       <div class="page-intro">
         <PageHeading title="Events" />
-        <p class="lede">Pick an event to book tickets. When one is sold out, join its waiting list: tickets that free up go to the people waiting, in the order they joined.</p>
+        <p class="lede">
+          Pick an event to book tickets. When one is sold out, join its waiting list: tickets that free up go to the people waiting, in the
+          order they joined.
+        </p>
       </div>
       {isAdmin && <NewEventForm />}
       <div class="search" role="search">
@@ -165,12 +169,24 @@ export function EventsPage({ session }: { session: Session | null }) {
         </p>
       )}
       <p class="muted" role="status">
-        {events === null ? (error === null ? 'Loading events…' : '') : query ? `${plural(upcoming.length + past.length, 'event')} found.` : ''}
+        {events === null
+          ? error === null
+            ? 'Loading events…'
+            : ''
+          : query
+            ? `${plural(upcoming.length + past.length, 'event')} found.`
+            : ''}
       </p>
       <section aria-labelledby="upcoming-title">
         <h2 id="upcoming-title">Upcoming</h2>
         {events !== null && upcoming.length === 0 && (
-          <p class="card empty">{query ? 'No upcoming event matches.' : isAdmin ? 'No events yet. Create the first one above.' : 'No upcoming events. Check back soon.'}</p>
+          <p class="card empty">
+            {query
+              ? 'No upcoming event matches.'
+              : isAdmin
+                ? 'No events yet. Create the first one above.'
+                : 'No upcoming events. Check back soon.'}
+          </p>
         )}
         <ul class="event-list">
           {upcoming.slice(0, shown).map((event) => (

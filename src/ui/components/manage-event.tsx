@@ -93,7 +93,8 @@ export function ManageEvent({ event, onUpdated }: Props) {
           Save capacity
         </button>
         <p id={`${id}-capacity-hint`} class="hint">
-          At least {(event.bookedCount + held).toLocaleString()}, the tickets already booked or held. New tickets go to the people waiting, in order.
+          At least {(event.bookedCount + held).toLocaleString()}, the tickets already booked or held. New tickets go to the people waiting,
+          in order.
         </p>
       </form>
       <div class="sales-control">
@@ -102,7 +103,12 @@ export function ManageEvent({ event, onUpdated }: Props) {
           {event.salesOpen ? 'Anyone signed in can book.' : 'Nobody can book; cancelling still hands tickets on.'}
         </p>
         <p class="actions">
-          <button type="button" class={`button ${event.salesOpen ? 'button-danger' : 'button-primary'}`} onClick={toggleSales} disabled={pending}>
+          <button
+            type="button"
+            class={`button ${event.salesOpen ? 'button-danger' : 'button-primary'}`}
+            onClick={toggleSales}
+            disabled={pending}
+          >
             {event.salesOpen ? 'Close sales' : 'Open sales'}
           </button>
           <button type="button" class="button button-secondary" onClick={() => void download()}>

@@ -38,7 +38,17 @@ function Countdown({ booking, now }: { booking: Booking; now: number }) {
   );
 }
 
-function StatusLine({ booking, event, lapsed, justCancelled }: { booking: Booking | null; event: BoxEvent; lapsed: boolean; justCancelled: boolean }) {
+function StatusLine({
+  booking,
+  event,
+  lapsed,
+  justCancelled,
+}: {
+  booking: Booking | null;
+  event: BoxEvent;
+  lapsed: boolean;
+  justCancelled: boolean;
+}) {
   const count = booking?.quantity ?? 1;
   if (booking?.status === 'confirmed') {
     return (
@@ -58,9 +68,13 @@ function StatusLine({ booking, event, lapsed, justCancelled }: { booking: Bookin
       <>
         <p class="status-badge status-pending">{booking.hold ? 'Held' : 'Offered to you'}</p>
         <p class="status-headline">
-          {booking.hold ? `${tickets(count)} held for you: confirm to keep them.` : `${tickets(count)} freed up and ${count > 1 ? 'are' : 'is'} offered to you.`}
+          {booking.hold
+            ? `${tickets(count)} held for you: confirm to keep them.`
+            : `${tickets(count)} freed up and ${count > 1 ? 'are' : 'is'} offered to you.`}
         </p>
-        <p class="muted">Confirm before the time runs out, or decline to pass them to the next person. Until then nobody else can take them.</p>
+        <p class="muted">
+          Confirm before the time runs out, or decline to pass them to the next person. Until then nobody else can take them.
+        </p>
       </>
     );
   }
@@ -128,7 +142,11 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
     return () => clearTimeout(timer);
   }, [lapsed, mine.refresh]);
 
-  const act = async (situation: Situation, request: (key: string) => Promise<Booking>, success: (booking: Booking) => NoticeMessage | null) => {
+  const act = async (
+    situation: Situation,
+    request: (key: string) => Promise<Booking>,
+    success: (booking: Booking) => NoticeMessage | null,
+  ) => {
     setPending(true);
     setMessage(null);
     setJustCancelled(false);
@@ -161,23 +179,37 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
     );
   const cancel = () => {
     setConfirming(false);
-    void act('cancel', async (key) => (await api.cancel(event.id, userId, key)).booking, () => null);
+    void act(
+      'cancel',
+      async (key) => (await api.cancel(event.id, userId, key)).booking,
+      () => null,
+    );
   };
-  const confirm = () => act('confirm', async (key) => (await api.confirm(event.id, userId, key)).booking, () => null);
+  const confirm = () =>
+    act(
+      'confirm',
+      async (key) => (await api.confirm(event.id, userId, key)).booking,
+      () => null,
+    );
   const reduce = (submitted: SubmitEvent) => {
     submitted.preventDefault();
     const to = fewer ?? Math.max(1, (booking?.quantity ?? 1) - 1);
-    void act('reduce', async (key) => (await api.reduce(event.id, userId, to, key)).booking, (after) => ({
-      tone: 'success',
-      text: `Your booking now holds ${tickets(after.quantity)}. The others went back.`,
-    }));
+    void act(
+      'reduce',
+      async (key) => (await api.reduce(event.id, userId, to, key)).booking,
+      (after) => ({
+        tone: 'success',
+        text: `Your booking now holds ${tickets(after.quantity)}. The others went back.`,
+      }),
+    );
   };
 
   const active = booking !== null && ['confirmed', 'waitlisted'].includes(booking.status);
   const closed = !event.salesOpen || hasStarted(event);
   const max = Math.max(1, event.maxPerBooking ?? 1);
   const count = booking?.quantity ?? 1;
-  const canReduce = count > 1 && (booking?.status === 'confirmed' || booking?.status === 'waitlisted' || (isPending && !lapsed)) && !booking?.checkedInAt;
+  const canReduce =
+    count > 1 && (booking?.status === 'confirmed' || booking?.status === 'waitlisted' || (isPending && !lapsed)) && !booking?.checkedInAt;
   return (
     <section class="card booking-card" aria-labelledby="my-booking-title">
       <h2 id="my-booking-title">Your booking</h2>
@@ -224,19 +256,29 @@ export function MyBookingPanel({ event, userId, changes, onChanged }: Props) {
             void book();
           }}
         >
-          {max > 1 && <QuantityPicker id={`${id}-quantity`} label="Tickets" max={max} value={Math.min(quantity, max)} onChange={setQuantity} />}
+          {max > 1 && (
+            <QuantityPicker id={`${id}-quantity`} label="Tickets" max={max} value={Math.min(quantity, max)} onChange={setQuantity} />
+          )}
           <label class="check">
             <input type="checkbox" checked={hold} onChange={(change) => setHold(change.currentTarget.checked)} />
             Hold them first and confirm within {formatDuration(event.holdTtlSeconds ?? 900)}
           </label>
           <p class="actions">
             <button type="submit" class="button button-primary" disabled={pending}>
-              {pending ? 'Booking…' : fitsNow(event, quantity) ? (hold ? `Hold ${tickets(quantity)}` : `Book ${tickets(quantity)}`) : 'Join the waiting list'}
+              {pending
+                ? 'Booking…'
+                : fitsNow(event, quantity)
+                  ? hold
+                    ? `Hold ${tickets(quantity)}`
+                    : `Book ${tickets(quantity)}`
+                  : 'Join the waiting list'}
             </button>
           </p>
           {!fitsNow(event, quantity) && event.availableTickets > 0 && (
             <p class="hint">
-              {event.waitlistCount > 0 ? 'People are already waiting, so new bookings join the list behind them.' : `Only ${tickets(event.availableTickets)} left: a booking of ${quantity} waits for more to free up.`}
+              {event.waitlistCount > 0
+                ? 'People are already waiting, so new bookings join the list behind them.'
+                : `Only ${tickets(event.availableTickets)} left: a booking of ${quantity} waits for more to free up.`}
             </p>
           )}
         </form>

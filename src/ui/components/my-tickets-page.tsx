@@ -40,7 +40,9 @@ function BookingCard({ booking, now }: { booking: MyBooking; now: number }) {
       <h2 id={`ticket-${booking.id}`}>
         <a href={eventPath(booking.eventId)}>{booking.event.name}</a>
       </h2>
-      <p class="muted">{booking.event.startsAt ? formatStart(booking.event.startsAt, booking.event.timeZone || 'UTC') : 'Date to be announced'}</p>
+      <p class="muted">
+        {booking.event.startsAt ? formatStart(booking.event.startsAt, booking.event.timeZone || 'UTC') : 'Date to be announced'}
+      </p>
       <p>
         <span class={`status-badge status-${status}`}>{STATUS_LABEL[status]}</span> <span>{plural(booking.quantity ?? 1, 'ticket')}</span>
       </p>

@@ -42,7 +42,14 @@ export function NewEventForm() {
           <label for={`${id}-id`}>
             Event ID <span class="optional">(optional)</span>
           </label>
-          <input id={`${id}-id`} name="id" maxLength={64} pattern="[A-Za-z0-9_\-]{1,64}" autoComplete="off" aria-describedby={`${id}-id-hint`} />
+          <input
+            id={`${id}-id`}
+            name="id"
+            maxLength={64}
+            pattern="[A-Za-z0-9_\-]{1,64}"
+            autoComplete="off"
+            aria-describedby={`${id}-id-hint`}
+          />
           <p id={`${id}-id-hint`} class="hint">
             Used in the link. Letters, digits, "-" and "_"; leave empty to get one made up.
           </p>

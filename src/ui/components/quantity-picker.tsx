@@ -1,5 +1,17 @@
 /** A number of tickets from 1 to max, as a select: no typing, no invalid values, keyboard friendly. */
-export function QuantityPicker({ id, label, max, value, onChange }: { id: string; label: string; max: number; value: number; onChange: (value: number) => void }) {
+export function QuantityPicker({
+  id,
+  label,
+  max,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  max: number;
+  value: number;
+  onChange: (value: number) => void;
+}) {
   return (
     <div class="field field-quantity">
       <label for={id}>{label}</label>

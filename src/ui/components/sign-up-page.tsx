@@ -48,7 +48,16 @@ export function SignUpPage({ next }: { next: string | null }) {
         </div>
         <div class="field">
           <label for={`${id}-email`}>E-mail address</label>
-          <input id={`${id}-email`} name="email" type="email" autoComplete="email" autoCapitalize="none" spellcheck={false} required maxLength={128} />
+          <input
+            id={`${id}-email`}
+            name="email"
+            type="email"
+            autoComplete="email"
+            autoCapitalize="none"
+            spellcheck={false}
+            required
+            maxLength={128}
+          />
         </div>
         <div class="field">
           <label for={`${id}-password`}>Password</label>

@@ -12,7 +12,9 @@ async function signOut(): Promise<void> {
 /** Where to come back to after signing in: this page, or the one the sign-in page was already asked to return to. */
 function returnPath(): string {
   const onAccountPage = location.pathname === '/sign-in' || location.pathname === '/sign-up';
-  return encodeURIComponent((onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname + location.search) ?? '/');
+  return encodeURIComponent(
+    (onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname + location.search) ?? '/',
+  );
 }
 
 const ROLE_BADGE = { admin: 'Organizer', staff: 'Staff' } as const;

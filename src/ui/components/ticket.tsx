@@ -30,7 +30,13 @@ export function Ticket({ booking, eventName }: { booking: Booking; eventName: st
   if (!code) return null;
   return (
     <figure class="ticket" aria-label={`Ticket for ${eventName}`}>
-      <div class="ticket-qr" role="img" aria-label={`QR code of ticket ${code}`} data-ticket-qr dangerouslySetInnerHTML={svg ? { __html: svg } : undefined} />
+      <div
+        class="ticket-qr"
+        role="img"
+        aria-label={`QR code of ticket ${code}`}
+        data-ticket-qr
+        dangerouslySetInnerHTML={svg ? { __html: svg } : undefined}
+      />
       <figcaption>
         <span class="ticket-label">Ticket code</span>
         <code class="ticket-code">{code}</code>

@@ -23,7 +23,13 @@ import {
 
 export function bookingFlows(): void {
   it('books the last ticket, puts the next person at position 1 and confirms them live on a cancel; focus lands on each result', async () => {
-    const eventId = await createEvent({ name: 'Friday Jazz Night', venue: 'The Blue Room', startsAt: '2027-05-14T20:00:00+02:00', timeZone: 'Europe/Berlin', totalTickets: 40 });
+    const eventId = await createEvent({
+      name: 'Friday Jazz Night',
+      venue: 'The Blue Room',
+      startsAt: '2027-05-14T20:00:00+02:00',
+      timeZone: 'Europe/Berlin',
+      totalTickets: 40,
+    });
     for (let guest = 1; guest < 40; guest += 1) {
       expect((await adminCall('POST', `/api/v1/events/${eventId}/bookings`, { userId: `guest${guest}@example.com` })).status).toBe(201);
     }
@@ -67,7 +73,11 @@ export function bookingFlows(): void {
     expect(box && box.y + box.height).toBeLessThan(800 - 100);
     await dialog.getByRole('button', { name: 'Yes, cancel it' }).click();
     await shows(bookingPanel(ann), 'Your booking is cancelled');
-    expect(await bookingPanel(ann).getByText(/cancelled/i).count()).toBe(1);
+    expect(
+      await bookingPanel(ann)
+        .getByText(/cancelled/i)
+        .count(),
+    ).toBe(1);
     expect(await resultHasFocus(ann)).toBe(true);
 
     await shows(bookingPanel(bob), 'Confirmed');
@@ -114,7 +124,9 @@ export function bookingFlows(): void {
     await shows(frank, /^Live$/);
     expect(await frank.getByRole('alert').count()).toBe(0);
     await frank.unrouteAll();
-    await frank.route('**/api/v1/events/*/bookings', (route) => (route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue()));
+    await frank.route('**/api/v1/events/*/bookings', (route) =>
+      route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue(),
+    );
     await frank.getByRole('button', { name: 'Book 1 ticket' }).click();
     await shows(frank.getByRole('alert'), "We couldn't reach the server, so that did not go through");
     await shows(bookingPanel(frank), '5 tickets left');
@@ -128,7 +140,10 @@ export function bookingFlows(): void {
     await frank.getByRole('button', { name: 'Book 1 ticket' }).waitFor();
     await shows(frank, 'Updates every few seconds');
     expect((await userCall('POST', `/api/v1/events/${chess}/bookings`, {}, frankToken)).status).toBe(201);
-    await frank.getByRole('button', { name: 'Book 1 ticket' }).click({ timeout: 1_000 }).catch(() => undefined);
+    await frank
+      .getByRole('button', { name: 'Book 1 ticket' })
+      .click({ timeout: 1_000 })
+      .catch(() => undefined);
     await shows(bookingPanel(frank), 'You have a ticket');
     expect(await frank.getByRole('button', { name: 'Cancel my booking' }).isEnabled()).toBe(true);
     expectNoPageProblems();

@@ -93,10 +93,13 @@ export function doorFlows(): void {
       await hooks.getByRole('button', { name: 'Recent deliveries' }).click();
       const deliveries = hooks.getByRole('region', { name: `Recent deliveries to ${hookUrl}` });
       await expect
-        .poll(async () => {
-          await hooks.getByRole('button', { name: 'Refresh deliveries' }).click();
-          return deliveries.getByText('event.created').count();
-        }, { timeout: 10_000 })
+        .poll(
+          async () => {
+            await hooks.getByRole('button', { name: 'Refresh deliveries' }).click();
+            return deliveries.getByText('event.created').count();
+          },
+          { timeout: 10_000 },
+        )
         .toBeGreaterThan(0);
       await shows(deliveries, 'Delivered (204)');
       await checkScreen(admin, 'admin');

@@ -30,7 +30,11 @@ export function organizerFlows(): void {
     await admin.getByRole('heading', { name: 'Pottery workshop', level: 1 }).waitFor();
     const eventId = decodeURIComponent(new URL(admin.url()).pathname.split('/').at(-1) ?? '');
     const created = await userCall('GET', `/api/v1/events/${eventId}`);
-    expect(created.body).toMatchObject({ timeZone: 'America/New_York', startsAt: '2027-03-20T18:30:00-04:00', description: 'Bring an apron.\nClay and tools provided.' });
+    expect(created.body).toMatchObject({
+      timeZone: 'America/New_York',
+      startsAt: '2027-03-20T18:30:00-04:00',
+      description: 'Bring an apron.\nClay and tools provided.',
+    });
     await shows(admin, /March 20, 2027.*6:30\s?PM.*\(America\/New York\)/);
     await shows(admin, 'Clay and tools provided.');
     expect(await admin.getByRole('link', { name: 'Add to calendar' }).getAttribute('href')).toBe(`/api/v1/events/${eventId}/calendar.ics`);
@@ -45,7 +49,12 @@ export function organizerFlows(): void {
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await shows(edit, 'Saved');
     await admin.getByRole('heading', { name: 'Pottery workshop for beginners', level: 1 }).waitFor();
-    expect((await userCall('GET', `/api/v1/events/${eventId}`)).body).toMatchObject({ maxPerBooking: 2, waitlistMode: 'offer', offerTtlSeconds: 7_200, holdTtlSeconds: 300 });
+    expect((await userCall('GET', `/api/v1/events/${eventId}`)).body).toMatchObject({
+      maxPerBooking: 2,
+      waitlistMode: 'offer',
+      offerTtlSeconds: 7_200,
+      holdTtlSeconds: 300,
+    });
     // Dan waits for an offer from here on; the rest of this flow wants tickets handed out at once.
     await edit.getByLabel('Freed tickets').selectOption('auto');
     await edit.getByRole('button', { name: 'Save changes' }).click();
@@ -93,7 +102,10 @@ export function organizerFlows(): void {
 
     await admin.getByRole('button', { name: 'Close sales' }).click();
     await shows(admin, 'Sales are closed: nobody can book');
-    const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('button', { name: 'Download attendee list (CSV)' }).click()]);
+    const [download] = await Promise.all([
+      admin.waitForEvent('download'),
+      admin.getByRole('button', { name: 'Download attendee list (CSV)' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`${eventId}-attendees.csv`);
     const csv = readFileSync(String(await download.path()), 'utf8');
     expect(csv.split(/\r?\n/)[0]).toContain('userId');

@@ -50,7 +50,14 @@ export function ticketFlows(): void {
   });
 
   it('offers freed tickets with a deadline: one person confirms and gets a QR ticket that scans, another declines', async () => {
-    const eventId = await createEvent({ name: 'Opera night', totalTickets: 2, maxPerBooking: 2, waitlistMode: 'offer', offerTtlSeconds: 600, startsAt: '2027-09-01T19:00:00Z' });
+    const eventId = await createEvent({
+      name: 'Opera night',
+      totalTickets: 2,
+      maxPerBooking: 2,
+      waitlistMode: 'offer',
+      offerTtlSeconds: 600,
+      startsAt: '2027-09-01T19:00:00Z',
+    });
     const holderToken = await registeredUser('holder@example.com');
     expect((await userCall('POST', `/api/v1/events/${eventId}/bookings`, { quantity: 2 }, holderToken)).status).toBe(201);
     await registeredUser('hana@example.com', 'Hana');
@@ -65,7 +72,9 @@ export function ticketFlows(): void {
     await shows(bookingPanel(ivan), 'Waiting list position 2');
 
     // The holder gives one ticket back: Hana (one ticket wanted) is offered it, live.
-    expect((await userCall('PATCH', `/api/v1/events/${eventId}/bookings/holder%40example.com`, { quantity: 1 }, holderToken)).status).toBe(200);
+    expect((await userCall('PATCH', `/api/v1/events/${eventId}/bookings/holder%40example.com`, { quantity: 1 }, holderToken)).status).toBe(
+      200,
+    );
     await shows(bookingPanel(hana), 'Offered to you');
     await shows(bookingPanel(hana), /Offer ends in/);
     await checkScreen(hana, 'offer');
@@ -99,7 +108,12 @@ export function ticketFlows(): void {
   });
 
   it('lists upcoming events soonest first, past ones apart, searchable, with my bookings marked', async () => {
-    const soon = await createEvent({ name: 'Harbour lights walk', startsAt: '2027-01-10T18:00:00Z', totalTickets: 5, description: 'A lantern walk along the quay.' });
+    const soon = await createEvent({
+      name: 'Harbour lights walk',
+      startsAt: '2027-01-10T18:00:00Z',
+      totalTickets: 5,
+      description: 'A lantern walk along the quay.',
+    });
     await createEvent({ name: 'Harbour boat trip', startsAt: '2027-02-10T10:00:00Z', totalTickets: 5 });
     await createEvent({ name: 'Harbour festival of yesteryear', startsAt: '2020-07-01T12:00:00Z', totalTickets: 5 });
     const jo = await registeredUser('jo@example.com', 'Jo');
