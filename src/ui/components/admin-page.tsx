@@ -1,24 +1,11 @@
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
+import { AUDIT_ACTIONS } from '../../domain/audit.js';
 import { type Delivery, type Webhook, api } from '../api.js';
 import { formText } from '../form-text.js';
 import { formatInstant } from '../format.js';
 import { describeError } from '../messages.js';
 import { Notice, type NoticeMessage } from './notice.js';
 import { PageHeading } from './page-heading.js';
-
-const WEBHOOK_ACTIONS = [
-  'event.created',
-  'event.updated',
-  'booking.confirmed',
-  'booking.held',
-  'booking.waitlisted',
-  'booking.promoted',
-  'booking.offered',
-  'booking.reduced',
-  'booking.cancelled',
-  'booking.expired',
-  'booking.checked_in',
-];
 
 /** The organizer gives door staff their role (and takes it back); it applies from their next sign-in. */
 function StaffForm() {
@@ -273,7 +260,7 @@ function Webhooks() {
         </div>
         <fieldset class="action-choices">
           <legend>Changes to send (none ticked: all)</legend>
-          {WEBHOOK_ACTIONS.map((action) => (
+          {AUDIT_ACTIONS.map((action) => (
             <label key={action} class="check">
               <input type="checkbox" name="actions" value={action} /> {action}
             </label>
