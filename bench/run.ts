@@ -11,6 +11,7 @@ import {
   type ScenarioResult,
   type ScenarioSettings,
   cancelStorm,
+  door,
   expiryStorm,
   flashSale,
   groupFlashSale,
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
     results.push(await groupFlashSale(batched, settings));
     step('7. expiry storm');
     results.push(await expiryStorm(batched, settings));
+    step('8. door');
+    results.push(await door(batched, settings));
     await batched.server.stop();
 
     step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);

@@ -330,3 +330,60 @@ export async function expiryStorm(target: Target, settings: ScenarioSettings): P
     violations,
   };
 }
+
+const DOOR_TICKETS = 10_000;
+const DOOR_SCANNERS = 4;
+const DOOR_REPEAT_EVERY = 20;
+
+/**
+ * 8. The door: 4 scanners check in 10,000 confirmed tickets of one event, each code once, plus every
+ * 20th code scanned a second time (5 % repeats). Every first scan must admit (200) and every repeat
+ * be refused (409), and the event must count 10,000 in.
+ */
+export async function door(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const { api, server } = target;
+  const event = await api.openEvent('Door', DOOR_TICKETS);
+  await runLoad(
+    {
+      url: api.url,
+      headers: api.headers,
+      connections: settings.connections,
+      amount: DOOR_TICKETS,
+      request: (n) => bookingRequest(event.id, `d${n}`),
+    },
+    server,
+  );
+  await waitUntilSettled(api, [event.id]);
+  const codes = (await api.bookings(event.id, 'confirmed')).flatMap((booking) => booking.ticketCode ?? []);
+  const repeats = codes.filter((_, index) => index % DOOR_REPEAT_EVERY === 0);
+  const scans = shuffled([...codes, ...repeats], 11);
+  const load = await runLoad(
+    {
+      url: api.url,
+      headers: api.headers,
+      connections: DOOR_SCANNERS,
+      amount: scans.length,
+      request: (n) => {
+        const code = scans[n];
+        if (code === undefined) return { method: 'GET', path: '/healthz', key: null };
+        return { method: 'POST', path: `/api/v1/events/${event.id}/check-ins`, body: `{"ticketCode":"${code}"}`, key: `scan${n}` };
+      },
+    },
+    server,
+  );
+  await waitUntilSettled(api, [event.id]);
+  const statuses = [...load.answered.values()];
+  const admitted = statuses.filter((status) => status === 200).length;
+  const refused = statuses.filter((status) => status === 409).length;
+  const violations: string[] = [];
+  if (codes.length !== DOOR_TICKETS) violations.push(`${codes.length} codes for ${DOOR_TICKETS} confirmed tickets`);
+  if (admitted !== codes.length) violations.push(`${admitted} scans admitted, ${codes.length} codes exist`);
+  if (refused !== repeats.length) violations.push(`${refused} repeats refused, ${repeats.length} were sent`);
+  const { checkedInCount } = await api.event(event.id);
+  if (checkedInCount !== codes.length) violations.push(`checkedInCount ${checkedInCount}, ${codes.length} admitted`);
+  return {
+    name: `door (${DOOR_SCANNERS} scanners, ${codes.length} tickets + ${repeats.length} repeat scans answered 409)`,
+    load,
+    violations,
+  };
+}
