@@ -26,15 +26,20 @@ const ENGINES: readonly BenchEngine[] = ['sqlite', 'postgres', 'mysql'];
 const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 const ADMIN_USER = 'admin';
 
-const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--no-record]`;
+/** Scenario names for --only; the floor always runs, as every row is compared with it. */
+const SCENARIOS = ['stubbed', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'single'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
 
-function options(): { engine: BenchEngine; settings: ScenarioSettings; record: boolean } {
+const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--only ${SCENARIOS.join(',')}] [--no-record]`;
+
+function options(): { engine: BenchEngine; settings: ScenarioSettings; record: boolean; only: ReadonlySet<ScenarioName> } {
   const { values } = parseArgs({
     options: {
       engine: { type: 'string', default: 'sqlite' },
       duration: { type: 'string', default: '10' },
       connections: { type: 'string', default: '100' },
       'no-record': { type: 'boolean', default: false },
+      only: { type: 'string', default: SCENARIOS.join(',') },
       help: { type: 'boolean', default: false },
     },
   });
@@ -45,11 +50,13 @@ function options(): { engine: BenchEngine; settings: ScenarioSettings; record: b
   const engine = values.engine as BenchEngine;
   const durationSeconds = Number(values.duration);
   const connections = Number(values.connections);
-  if (!ENGINES.includes(engine) || !(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1) {
+  const only = values.only.split(',').map((name) => name.trim());
+  const known = (name: string): name is ScenarioName => (SCENARIOS as readonly string[]).includes(name);
+  if (!ENGINES.includes(engine) || !(durationSeconds >= 1) || !Number.isInteger(connections) || connections < 1 || !only.every(known)) {
     process.stderr.write(`usage: ${USAGE}\n`);
     process.exit(2);
   }
-  return { engine, settings: { durationSeconds, connections }, record: !values['no-record'] };
+  return { engine, settings: { durationSeconds, connections }, record: !values['no-record'], only: new Set(only.filter(known)) };
 }
 
 function machine(databaseVersion: string): Machine {
@@ -64,7 +71,7 @@ function machine(databaseVersion: string): Machine {
 }
 
 async function main(): Promise<void> {
-  const { engine, settings, record } = options();
+  const { engine, settings, record, only } = options();
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const startedAt = new Date();
   const step = (label: string) => process.stdout.write(`bench: ${label}\n`);
@@ -104,37 +111,41 @@ async function main(): Promise<void> {
     results.push(await floor(floorServer, headers, settings));
     await floorServer.stop();
 
-    step('Boxoffice without the database');
-    const stubbed = await boxoffice({}, STUBBED_BOOKING);
-    results.push(await withoutDatabase(stubbed, settings));
-    await stubbed.server.stop();
+    if (only.has('stubbed')) {
+      step('Boxoffice without the database');
+      const stubbed = await boxoffice({}, STUBBED_BOOKING);
+      results.push(await withoutDatabase(stubbed, settings));
+      await stubbed.server.stop();
+    }
 
     step(`Boxoffice on ${engine}, group commit (BATCH_MAX_SIZE default)`);
     const batched = await boxoffice();
     await warmUp(batched, settings);
-    step('1. flash sale');
-    results.push(await flashSale(batched, settings, 'flash sale'));
-    step('2. sold-out rush');
-    const rush = await soldOutRush(batched, settings);
-    results.push(rush.result);
-    step('3. cancel storm');
-    results.push(await cancelStorm(batched, settings, rush));
-    step('4. spread');
-    results.push(await spread(batched, settings));
-    step('6. group flash sale');
-    results.push(await groupFlashSale(batched, settings));
-    step('7. expiry storm');
-    results.push(await expiryStorm(batched, settings));
-    step('8. door');
-    results.push(await door(batched, settings));
+    const run = async (name: ScenarioName, label: string, scenario: () => Promise<ScenarioResult>) => {
+      if (!only.has(name)) return;
+      step(label);
+      results.push(await scenario());
+    };
+    await run('flash', '1. flash sale', () => flashSale(batched, settings, 'flash sale'));
+    await run('rush', '2. sold-out rush, 3. cancel storm', async () => {
+      const rush = await soldOutRush(batched, settings);
+      results.push(rush.result);
+      return cancelStorm(batched, settings, rush);
+    });
+    await run('spread', '4. spread', () => spread(batched, settings));
+    await run('group', '6. group flash sale', () => groupFlashSale(batched, settings));
+    await run('expiry', '7. expiry storm', () => expiryStorm(batched, settings));
+    await run('door', '8. door', () => door(batched, settings));
     await batched.server.stop();
 
-    step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);
-    const single = await boxoffice({ BATCH_MAX_SIZE: '1' });
-    await warmUp(single, settings);
-    step('1. flash sale, BATCH_MAX_SIZE=1');
-    results.push(await flashSale(single, settings, 'flash sale, BATCH_MAX_SIZE=1'));
-    await single.server.stop();
+    if (only.has('single')) {
+      step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);
+      const single = await boxoffice({ BATCH_MAX_SIZE: '1' });
+      await warmUp(single, settings);
+      step('1. flash sale, BATCH_MAX_SIZE=1');
+      results.push(await flashSale(single, settings, 'flash sale, BATCH_MAX_SIZE=1'));
+      await single.server.stop();
+    }
   } finally {
     await cleanUp();
   }
