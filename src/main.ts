@@ -1,35 +1,13 @@
 import cluster from 'node:cluster';
-import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { type Boxoffice, compose } from './compose.js';
 import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
-import { openDeliveries } from './deliveries.js';
-import { buildApp } from './http/app.js';
 import { runPrimary } from './primary.js';
 import { createLogger, serverOptions } from './server-options.js';
-import { EventStreamHub } from './http/event-stream-hub.js';
-import { Metrics, WAITLIST_GAUGE_EVENTS } from './http/metrics.js';
-import { AccountService } from './services/account-service.js';
-import { BookingService } from './services/booking-service.js';
-import { ConsistencyCheck } from './services/consistency-check.js';
-import { DEFAULT_SWEEPER, ExpirySweeper } from './services/expiry-sweeper.js';
-import { IdempotencyService } from './services/idempotency.js';
-import { type ChangeFeed, LocalChangeFeed } from './services/change-feed.js';
-import { PublishingStore } from './services/publishing-store.js';
-import { TokenIssuer } from './services/token-issuer.js';
-import { openDatabase } from './store/db.js';
-import { ConsistencyReader } from './store/consistency-reader.js';
 import { migrateDatabase, migrateToLatest } from './store/migrate.js';
-import { PostgresChangeFeed } from './store/postgres-change-feed.js';
-import { RedisChangeFeed } from './store/redis-change-feed.js';
-import { SqlStore } from './store/sql-store.js';
-import { SqlIdempotencyStore } from './store/sql-idempotency-store.js';
-import { SqlUserStore } from './store/sql-user-store.js';
 import { waitForDatabase } from './store/wait-for-database.js';
-import { WaitlistReader } from './store/waitlist-reader.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
-const IDEMPOTENCY_PURGE_MS = 3_600_000;
 
 function readConfig(): Readonly<Config> {
   try {
@@ -57,77 +35,21 @@ function announceGeneratedSecrets(config: Readonly<Config>, log: { warn(message:
   }
 }
 
-/** Redis reaches every process on any engine; PostgreSQL can do it alone; otherwise this process only. */
-function changeFeed(config: Readonly<Config>): ChangeFeed {
-  if (config.redisUrl) return new RedisChangeFeed(config.redisUrl);
-  if (config.database.engine === 'postgres') return new PostgresChangeFeed(config.database.location);
-  return new LocalChangeFeed();
-}
-
-/** One app process: database, service, HTTP server, graceful shutdown. */
+/** One app process: everything compose() builds, listening, with graceful shutdown. */
 async function serve(config: Readonly<Config>, log: Logger): Promise<void> {
-  const database = openDatabase(config.database);
-  const store = new SqlStore(database);
+  if (cluster.isPrimary) await waitForDatabase(config.database, config.databaseConnectTimeoutMs, log);
+  const boxoffice = await compose(config, { server: serverOptions(log) });
   if (cluster.isPrimary) {
-    await waitForDatabase(config.database, config.databaseConnectTimeoutMs, log);
-    await migrateToLatest(store.db);
+    // On the app's own connection: an in-memory SQLite database exists only there.
+    await migrateToLatest(boxoffice.database.db);
+    announceGeneratedSecrets(config, boxoffice.app.log);
   }
-  const tokens = new TokenIssuer(config.authSecret, config.tokenTtlMs);
-  // Rate limiting fails open while Redis is away: bookings matter more than counters.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 })
-    : null;
-  redis?.on('error', () => {});
-  const feed = changeFeed(config);
-  const waitlists = new WaitlistReader(database.db);
-  const metrics: Metrics = new Metrics({
-    streamConnections: () => hub.connections,
-    waitlists: () => waitlists.longest(WAITLIST_GAUGE_EVENTS),
-    heldTickets: () => waitlists.heldTickets(),
-    pool: () => database.dialect.poolStats?.() ?? null,
-  });
-  const service: BookingService = new BookingService(new PublishingStore(store, feed, [metrics]), { batch: config.batch });
-  const hub: EventStreamHub = new EventStreamHub(feed, (eventId) => service.getEvent(eventId));
-  const idempotency = new IdempotencyService(new SqlIdempotencyStore(database));
-  const deliveries = openDeliveries(config.database, database, config.deliveries, {
-    log: { warn: (object, message) => app.log.warn(object, message) },
-  });
-  const purge = setInterval(() => void idempotency.purgeExpired().catch(() => {}), IDEMPOTENCY_PURGE_MS);
-  purge.unref();
-  const app: FastifyInstance = await buildApp({
-    service,
-    hub,
-    metrics,
-    idempotency,
-    consistency: new ConsistencyCheck(new ConsistencyReader(database)),
-    accounts: new AccountService(new SqlUserStore(database), tokens, config),
-    webhooks: deliveries.webhooks,
-    store,
-    auth: { ...config, tokens },
-    rateLimit: config.rateLimit,
-    redis,
-    server: serverOptions(log),
-  });
-  if (cluster.isPrimary) announceGeneratedSecrets(config, app.log);
-  const sweeper = new ExpirySweeper(service, {
-    ...DEFAULT_SWEEPER,
-    onError: (error) => app.log.warn({ err: error }, 'expiry sweep failed; the next one retries'),
-  });
-  installShutdown(app, async () => {
-    await sweeper.stop();
-    clearInterval(purge);
-    hub.close();
-    await deliveries.close();
-    await feed.close();
-    await store.close();
-    await redis?.quit();
-  });
-  await app.listen({ port: config.port, host: config.host });
-  sweeper.start();
-  deliveries.start(feed);
+  installShutdown(boxoffice);
+  await boxoffice.app.listen({ port: config.port, host: config.host });
+  boxoffice.start();
 }
 
-function installShutdown(app: FastifyInstance, closeResources: () => Promise<void>): void {
+function installShutdown({ app, close }: Boxoffice): void {
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (closing) return;
@@ -137,9 +59,7 @@ function installShutdown(app: FastifyInstance, closeResources: () => Promise<voi
       app.log.error('graceful shutdown timed out');
       process.exit(1);
     }, SHUTDOWN_GRACE_MS).unref();
-    app
-      .close()
-      .then(closeResources)
+    close()
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed');

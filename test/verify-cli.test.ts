@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../src/domain/audit.js';
 import { BookingService } from '../src/services/booking-service.js';
 import { openDatabase } from '../src/store/db.js';
+import type { Db } from '../src/store/dialect.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { SqlStore } from '../src/store/sql-store.js';
 
@@ -40,9 +41,10 @@ function runVerify(databaseUrl: string): Promise<Run> {
 /** A SQLite file with two events the service wrote: a sold-out one with a waiting list, and a quiet one with a hold. */
 async function bookedDatabase(name: string): Promise<{ path: string; soldOut: string; bobBooking: string }> {
   const path = join(dataDir, `${name}.db`);
-  const store = new SqlStore(openDatabase({ engine: 'sqlite', location: path, poolSize: 1, statementTimeoutMs: 5_000 }));
+  const database = openDatabase({ engine: 'sqlite', location: path, poolSize: 1, statementTimeoutMs: 5_000 });
+  const store = new SqlStore(database);
   try {
-    await migrateToLatest(store.db);
+    await migrateToLatest(database.db);
     const service = new BookingService(store);
     const soldOut = await service.openEvent({ id: 'sold-out', name: 'Sold out', venue: null, startsAt: null, totalTickets: 1 }, BY);
     for (const userId of ['ann', 'bob', 'cat']) await service.book(soldOut.id, userId, { quantity: 1, hold: false }, BY);
@@ -56,12 +58,12 @@ async function bookedDatabase(name: string): Promise<{ path: string; soldOut: st
   }
 }
 
-async function tamper(path: string, change: (store: SqlStore) => Promise<unknown>): Promise<void> {
-  const store = new SqlStore(openDatabase({ engine: 'sqlite', location: path, poolSize: 1, statementTimeoutMs: 5_000 }));
+async function tamper(path: string, change: (db: Db) => Promise<unknown>): Promise<void> {
+  const database = openDatabase({ engine: 'sqlite', location: path, poolSize: 1, statementTimeoutMs: 5_000 });
   try {
-    await change(store);
+    await change(database.db);
   } finally {
-    await store.close();
+    await database.close();
   }
 }
 
@@ -76,8 +78,8 @@ describe('npm run verify', () => {
 
   it('exits 1 on a tampered database, printing each discrepancy with its event and booking ids', async () => {
     const { path, soldOut, bobBooking } = await bookedDatabase('tampered');
-    await tamper(path, (store) =>
-      store.db
+    await tamper(path, (db) =>
+      db
         .updateTable('bookings')
         .set({ status: 'waitlisted', confirmed_at: null, ticket_code: null })
         .where('id', '=', bobBooking)

@@ -4,7 +4,7 @@ import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefault
 import type { AuditAction } from '../domain/audit.js';
 import type { EventChanges } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
-import type { CommitObserver } from '../services/publishing-store.js';
+import type { CommitObserver } from '../services/booking-service.js';
 
 export interface PoolStats {
   total: number;
@@ -153,12 +153,10 @@ export class Metrics implements CommitObserver {
     });
   }
 
-  committed(applied: readonly EventChanges[]): void {
-    for (const changes of applied) {
-      for (const entry of changes.audit) {
-        const outcome = BOOKING_OUTCOMES[entry.action];
-        if (outcome) this.bookings.inc({ outcome, code: '' });
-      }
+  committed(changes: EventChanges): void {
+    for (const entry of changes.audit) {
+      const outcome = BOOKING_OUTCOMES[entry.action];
+      if (outcome) this.bookings.inc({ outcome, code: '' });
     }
   }
 

@@ -3,6 +3,7 @@ import type { AuditEntry, RequestedBy } from '../domain/audit.js';
 import { type BookingStatus, type BookingView, toBookingView } from '../domain/booking.js';
 import {
   type CommandOutcome,
+  type EventChanges,
   type EventCommand,
   type EventState,
   type Succeeded,
@@ -19,6 +20,7 @@ import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
 import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ChangeFeed } from './change-feed.js';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
 import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
@@ -49,10 +51,18 @@ export interface BookOptions {
   hold: boolean;
 }
 
+/** Hears what each transaction wrote, once it has committed (the metrics). */
+export interface CommitObserver {
+  committed(changes: EventChanges): void;
+}
+
 export interface ServiceOptions {
   clock?: Clock;
   /** Group commit bounds; BATCH_MAX_SIZE=1 gives one transaction per command. */
   batch?: BatchLimits;
+  /** Where the events a transaction changed are published after it commits, so nobody hears of a rolled-back change. */
+  feed?: ChangeFeed;
+  observers?: readonly CommitObserver[];
 }
 
 const EXPORT_PAGE = 1_000;
@@ -114,25 +124,31 @@ function recorder<K extends EventCommand['kind'], T>(
 export class BookingService {
   private readonly clock: Clock;
   private readonly batcher: EventBatcher<QueuedCommand, CommandOutcome>;
+  private readonly feed: ChangeFeed | null;
+  private readonly observers: readonly CommitObserver[];
 
   constructor(
     private readonly store: BoxofficeStore,
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.feed = options.feed ?? null;
+    this.observers = options.observers ?? [];
     this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
   async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;
-    return this.store.transaction(async (tx) => {
+    const event = await this.store.transaction(async (tx) => {
       const opened = openEvent({ ...input, id, venue: input.venue || null }, by, new Date(this.clock()).toISOString());
       await tx.createEvent(opened);
-      const event = toEventView(opened.event);
-      if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(event));
-      return event;
+      const view = toEventView(opened.event);
+      if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(view));
+      return view;
     });
+    this.feed?.publish(event.id);
+    return event;
   }
 
   async getEvent(eventId: string): Promise<EventView> {
@@ -282,9 +298,9 @@ export class BookingService {
   async runBatch(eventId: string, queued: readonly QueuedCommand[]): Promise<CommandOutcome[]> {
     const commands = queued.map((entry) => entry.command);
     const needs = stateNeeds(commands);
-    return this.store.transaction(async (tx) => {
+    const { outcomes, changes } = await this.store.transaction(async (tx) => {
       const event = await tx.lockEvent(eventId);
-      if (!event) return commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const);
+      if (!event) return { outcomes: commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const), changes: null };
       // Taken under the lock, so timestamps follow commit order.
       const now = this.clock();
       const state = await tx.loadEventState(event, {
@@ -299,8 +315,16 @@ export class BookingService {
         const kept = queued[index]?.record?.(outcome);
         if (kept) await tx.storeAnswer(kept.ref, kept.answer);
       }
-      return outcomes;
+      return { outcomes, changes };
     });
+    if (changes) this.committed(changes);
+    return outcomes;
+  }
+
+  /** Tells the observers and the change feed what a transaction wrote, after it committed. */
+  private committed(changes: EventChanges): void {
+    for (const observer of this.observers) observer.committed(changes);
+    if (changes.event) this.feed?.publish(changes.event.id);
   }
 
   private async requireEvent(eventId: string): Promise<EventRecord> {

@@ -47,16 +47,15 @@ function toRow(booking: Booking): Selectable<BookingsTable> {
 }
 
 export class BookingsRepository {
-  /** Without a dialect, only statements every engine runs the same way. */
   constructor(
     private readonly db: Db,
-    private readonly style: Pick<Dialect, 'bindsArrays' | 'upsert'> | null = null,
+    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'upsert'>,
   ) {}
 
   /** The newest booking of each user (an active one is always the newest), whatever its status. */
   async latestForUsers(eventId: string, userIds: readonly string[]): Promise<Booking[]> {
     if (userIds.length === 0) return [];
-    if (this.style?.bindsArrays) {
+    if (this.dialect.bindsArrays) {
       // One index probe per user, whatever the planner believes about the event's size.
       const { rows } = await sql<Selectable<BookingsTable>>`
         select latest.* from unnest(${[...userIds]}::text[]) as wanted(user_id)
@@ -193,7 +192,7 @@ export class BookingsRepository {
 
   /** Stores the new state of existing bookings; their id, event, user, hold, queue number and creation never change. */
   async updateMany(bookings: readonly Booking[]): Promise<void> {
-    if (this.style && bookings.length > 1) {
+    if (bookings.length > 1) {
       for (let start = 0; start < bookings.length; start += INSERT_CHUNK) {
         await this.upsert(bookings.slice(start, start + INSERT_CHUNK));
       }
@@ -219,7 +218,7 @@ export class BookingsRepository {
    */
   private async upsert(bookings: readonly Booking[]): Promise<void> {
     const insert = this.db.insertInto('bookings').values(bookings.map(toRow));
-    if (this.style?.upsert === 'on-duplicate-key') {
+    if (this.dialect.upsert === 'on-duplicate-key') {
       await insert
         .onDuplicateKeyUpdate({
           quantity: sql`values(quantity)`,

@@ -1,11 +1,7 @@
 import type { AuditEntry } from '../domain/audit.js';
 import type { Booking } from '../domain/booking.js';
-import { DomainError } from '../domain/errors.js';
 import type { ConsistencySource, StoredEventSnapshot } from '../services/consistency-check.js';
-import { AuditRepository } from './audit-repository.js';
-import { BookingsRepository } from './bookings-repository.js';
-import type { Db, Dialect, OpenedDatabase } from './dialect.js';
-import { EventsRepository } from './events-repository.js';
+import type { Database, Repositories } from './db.js';
 
 const PAGE_SIZE = 1000;
 
@@ -14,49 +10,34 @@ const PAGE_SIZE = 1000;
  * one read-only snapshot so that writes committed meanwhile cannot show up as discrepancies.
  */
 export class ConsistencyReader implements ConsistencySource {
-  private readonly db: Db;
-  private readonly dialect: Dialect;
-
   constructor(
-    { db, dialect }: OpenedDatabase,
+    private readonly database: Database,
     private readonly pageSize = PAGE_SIZE,
-  ) {
-    this.db = db;
-    this.dialect = dialect;
-  }
+  ) {}
 
   async *eventIds(): AsyncIterable<string> {
-    const events = new EventsRepository(this.db, this.dialect);
     let after: string | null = null;
     for (;;) {
-      const ids = await this.read(() => events.ids(after, this.pageSize));
+      const ids = await this.database.read(({ events }) => events.ids(after, this.pageSize));
       yield* ids;
       if (ids.length < this.pageSize) return;
       after = ids.at(-1) ?? null;
     }
   }
 
-  async readEvent<T>(eventId: string, check: (snapshot: StoredEventSnapshot) => Promise<T>): Promise<T | null> {
-    // SQLite ignores the settings: its deferred BEGIN already reads one WAL snapshot.
-    return this.read(() =>
-      this.db
-        .transaction()
-        .setIsolationLevel('repeatable read')
-        .setAccessMode('read only')
-        .execute(async (trx) => {
-          const event = await new EventsRepository(trx, this.dialect).find(eventId);
-          if (!event) return null;
-          return check({
-            event,
-            bookings: () => this.bookingPages(trx, eventId),
-            auditLog: () => this.auditPages(trx, eventId),
-          });
-        }),
-    );
+  readEvent<T>(eventId: string, check: (snapshot: StoredEventSnapshot) => Promise<T>): Promise<T | null> {
+    return this.database.snapshot(async (repositories) => {
+      const event = await repositories.events.find(eventId);
+      if (!event) return null;
+      return check({
+        event,
+        bookings: () => this.bookingPages(repositories, eventId),
+        auditLog: () => this.auditPages(repositories, eventId),
+      });
+    });
   }
 
-  private async *bookingPages(trx: Db, eventId: string): AsyncIterable<Booking> {
-    const bookings = new BookingsRepository(trx);
+  private async *bookingPages({ bookings }: Repositories, eventId: string): AsyncIterable<Booking> {
     let afterQueueNo: number | null = null;
     for (;;) {
       const page = await bookings.list(eventId, { status: null, afterQueueNo, limit: this.pageSize });
@@ -66,23 +47,13 @@ export class ConsistencyReader implements ConsistencySource {
     }
   }
 
-  private async *auditPages(trx: Db, eventId: string): AsyncIterable<AuditEntry> {
-    const audit = new AuditRepository(trx);
+  private async *auditPages({ audit }: Repositories, eventId: string): AsyncIterable<AuditEntry> {
     let afterSeq = 0;
     for (;;) {
       const page = await audit.list(eventId, afterSeq, this.pageSize);
       yield* page;
       if (page.length < this.pageSize) return;
       afterSeq = page.at(-1)?.seq ?? afterSeq;
-    }
-  }
-
-  private async read<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      if (error instanceof DomainError || !(this.dialect.isUnavailable(error) || this.dialect.isTransient(error))) throw error;
-      throw new DomainError('UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {}, { cause: error });
     }
   }
 }

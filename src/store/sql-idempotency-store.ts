@@ -1,34 +1,28 @@
 import type { IdempotencyStore, KeyRecord, KeyRef, StoredAnswer } from '../services/idempotency.js';
-import type { OpenedDatabase } from './dialect.js';
-import { IdempotencyRepository } from './idempotency-repository.js';
-import { storeError } from './store-error.js';
+import type { Database } from './db.js';
 
 /** Idempotency keys in the booking database, so an answer commits with the change it answers. */
 export class SqlIdempotencyStore implements IdempotencyStore {
-  private readonly keys: IdempotencyRepository;
+  constructor(private readonly database: Database) {}
 
-  constructor(private readonly database: OpenedDatabase) {
-    this.keys = new IdempotencyRepository(database.db);
-  }
-
-  async insertPending(
+  insertPending(
     ref: KeyRef & { token: string },
     requestHash: string,
     now: string,
     leaseUntil: string,
     expiresAt: string,
   ): Promise<boolean> {
-    try {
-      await this.keys.insertPending(ref, requestHash, now, leaseUntil, expiresAt);
-      return true;
-    } catch (error) {
-      if (this.database.dialect.isUniqueViolation(error)) return false;
-      throw storeError(this.database.dialect, error);
-    }
+    return this.database.read(
+      async ({ keys }) => {
+        await keys.insertPending(ref, requestHash, now, leaseUntil, expiresAt);
+        return true;
+      },
+      () => false,
+    );
   }
 
   find(ref: KeyRef): Promise<KeyRecord | null> {
-    return this.guard(() => this.keys.find(ref));
+    return this.database.read(({ keys }) => keys.find(ref));
   }
 
   takeOver(
@@ -39,30 +33,22 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     leaseUntil: string,
     expiresAt: string,
   ): Promise<boolean> {
-    return this.guard(() => this.keys.takeOver(ref, seen, requestHash, now, leaseUntil, expiresAt));
+    return this.database.read(({ keys }) => keys.takeOver(ref, seen, requestHash, now, leaseUntil, expiresAt));
   }
 
   complete(ref: KeyRef, answer: StoredAnswer): Promise<boolean> {
-    return this.guard(() => this.keys.complete(ref, answer));
+    return this.database.read(({ keys }) => keys.complete(ref, answer));
   }
 
   renew(ref: KeyRef, leaseUntil: string): Promise<boolean> {
-    return this.guard(() => this.keys.renew(ref, leaseUntil));
+    return this.database.read(({ keys }) => keys.renew(ref, leaseUntil));
   }
 
   release(ref: KeyRef): Promise<void> {
-    return this.guard(() => this.keys.release(ref));
+    return this.database.read(({ keys }) => keys.release(ref));
   }
 
   purgeExpired(now: string): Promise<number> {
-    return this.guard(() => this.keys.purgeExpired(now));
-  }
-
-  private async guard<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      throw storeError(this.database.dialect, error);
-    }
+    return this.database.read(({ keys }) => keys.purgeExpired(now));
   }
 }

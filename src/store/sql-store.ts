@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEntry } from '../domain/audit.js';
 import type { Booking } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
@@ -16,58 +15,41 @@ import type {
   UserBooking,
   UserBookingCursor,
 } from '../services/ports.js';
-import { AuditRepository } from './audit-repository.js';
-import { BookingsRepository } from './bookings-repository.js';
-import type { Db, Dialect, OpenedDatabase } from './dialect.js';
-import { EventsRepository } from './events-repository.js';
-import { IdempotencyRepository } from './idempotency-repository.js';
-import { storeError } from './store-error.js';
+import type { Database, Repositories } from './db.js';
 
-const MAX_ATTEMPTS = 5;
 // An expiry storm lapses in chunks, so bookings of the event get the lock between them.
 const LAPSED_PER_TRANSACTION = 1_000;
 
 class SqlEventTransaction implements EventTransaction {
-  private readonly events: EventsRepository;
-  private readonly bookings: BookingsRepository;
-  private readonly audit: AuditRepository;
-  private readonly keys: IdempotencyRepository;
-
   constructor(
-    trx: Db,
-    private readonly dialect: Dialect,
-  ) {
-    this.keys = new IdempotencyRepository(trx);
-    this.events = new EventsRepository(trx, dialect);
-    this.bookings = new BookingsRepository(trx, dialect);
-    this.audit = new AuditRepository(trx);
-  }
+    private readonly repositories: Repositories,
+    private readonly isUniqueViolation: (error: unknown) => boolean,
+  ) {}
 
   async createEvent({ event, audit }: OpenedEvent): Promise<void> {
     try {
-      await this.events.insert(event);
+      await this.repositories.events.insert(event);
     } catch (error) {
-      if (this.dialect.isUniqueViolation(error)) {
-        throw new DomainError('EVENT_EXISTS', `An event with id "${event.id}" already exists.`);
-      }
+      if (this.isUniqueViolation(error)) throw new DomainError('EVENT_EXISTS', `An event with id "${event.id}" already exists.`);
       throw error;
     }
-    await this.audit.append([audit]);
+    await this.repositories.audit.append([audit]);
   }
 
   lockEvent(eventId: string): Promise<EventRecord | null> {
-    return this.events.lock(eventId);
+    return this.repositories.events.lock(eventId);
   }
 
   async loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState> {
+    const { bookings } = this.repositories;
     const [latestBookings, ticketHolders, lapsed] = await Promise.all([
-      this.bookings.latestForUsers(event.id, needs.userIds),
-      this.bookings.withTicketCodes(needs.ticketCodes),
-      event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
+      bookings.latestForUsers(event.id, needs.userIds),
+      bookings.withTicketCodes(needs.ticketCodes),
+      event.heldCount > 0 ? bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
     ]);
-    const waitlistHead = await this.bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
+    const waitlistHead = await bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
     const headIds = new Set(waitlistHead.map((booking) => booking.id));
-    const positions = await this.bookings.positionsOf(
+    const positions = await bookings.positionsOf(
       event.id,
       latestBookings.filter((booking) => booking.status === 'waitlisted' && !headIds.has(booking.id)),
     );
@@ -75,122 +57,90 @@ class SqlEventTransaction implements EventTransaction {
   }
 
   waitlistHead(eventId: string, depth: number): Promise<Booking[]> {
-    return this.bookings.waitlistHead(eventId, depth);
+    return this.repositories.bookings.waitlistHead(eventId, depth);
   }
 
   async storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
     // The claim ran out and another request took the key over: this change must not commit beside its run.
-    if (!(await this.keys.complete(ref, answer))) {
+    if (!(await this.repositories.keys.complete(ref, answer))) {
       throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
     }
   }
 
   async applyChanges(changes: EventChanges): Promise<void> {
+    const { bookings, events, audit } = this.repositories;
     // Cancellations free (event, user) before a re-booking by the same user takes it.
-    await this.bookings.updateMany(changes.updated);
-    await this.bookings.insertMany(changes.created);
-    if (changes.event) await this.events.save(changes.event);
-    await this.audit.append(changes.audit);
+    await bookings.updateMany(changes.updated);
+    await bookings.insertMany(changes.created);
+    if (changes.event) await events.save(changes.event);
+    await audit.append(changes.audit);
   }
 }
 
-/** BoxofficeStore over Kysely, the same for every engine; the Dialect holds what differs. */
+/** BoxofficeStore over the one Database, the same for every engine; the Dialect holds what differs. */
 export class SqlStore implements BoxofficeStore {
-  readonly db: Db;
-  readonly dialect: Dialect;
-  private readonly events: EventsRepository;
-  private readonly bookings: BookingsRepository;
-  private readonly audit: AuditRepository;
+  constructor(private readonly database: Database) {}
 
-  constructor({ db, dialect }: OpenedDatabase) {
-    this.db = db;
-    this.dialect = dialect;
-    this.events = new EventsRepository(db, dialect);
-    this.bookings = new BookingsRepository(db);
-    this.audit = new AuditRepository(db);
-  }
-
-  async transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.dialect.transaction(this.db, (trx) => work(new SqlEventTransaction(trx, this.dialect)));
-      } catch (error) {
-        if (attempt < MAX_ATTEMPTS && this.dialect.isTransient(error)) {
-          await sleep(Math.random() * 5 * 2 ** attempt);
-          continue;
-        }
-        throw this.translate(error);
-      }
-    }
+  transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
+    return this.database.transaction((repositories) =>
+      work(new SqlEventTransaction(repositories, (error) => this.database.dialect.isUniqueViolation(error))),
+    );
   }
 
   findEvent(id: string): Promise<EventRecord | null> {
-    return this.read(() => this.events.find(id));
+    return this.database.read(({ events }) => events.find(id));
   }
 
   listEvents(after: EventCursor | null, limit: number): Promise<EventRecord[]> {
-    return this.read(() => this.events.list(after, limit));
+    return this.database.read(({ events }) => events.list(after, limit));
   }
 
   latestBooking(eventId: string, userId: string): Promise<PlacedBooking | null> {
-    return this.read(async () => {
-      const booking = await this.bookings.latestForUser(eventId, userId);
+    return this.database.read(async ({ bookings }) => {
+      const booking = await bookings.latestForUser(eventId, userId);
       if (!booking) return null;
-      const position = booking.status === 'waitlisted' ? await this.bookings.positionOf(eventId, booking.queueNo) : null;
+      const position = booking.status === 'waitlisted' ? await bookings.positionOf(eventId, booking.queueNo) : null;
       return { booking, position };
     });
   }
 
   eventsWithLapsed(now: string, limit: number): Promise<string[]> {
-    return this.read(() => this.bookings.eventsWithLapsed(now, limit));
+    return this.database.read(({ bookings }) => bookings.eventsWithLapsed(now, limit));
   }
 
   listBookings(eventId: string, filter: BookingFilter): Promise<PlacedBooking[]> {
-    return this.read(async () => {
-      const page = await this.bookings.list(eventId, filter);
+    return this.database.read(async ({ bookings }) => {
+      const page = await bookings.list(eventId, filter);
       const firstWaitlisted = page.find((booking) => booking.status === 'waitlisted');
       // Pages run in FIFO order, so places count up from the first waitlisted booking on the page.
-      let position = firstWaitlisted ? await this.bookings.positionOf(eventId, firstWaitlisted.queueNo) : 0;
+      let position = firstWaitlisted ? await bookings.positionOf(eventId, firstWaitlisted.queueNo) : 0;
       return page.map((booking) => ({ booking, position: booking.status === 'waitlisted' ? position++ : null }));
     });
   }
 
   listAudit(eventId: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
-    return this.read(() => this.audit.list(eventId, afterSeq, limit));
+    return this.database.read(({ audit }) => audit.list(eventId, afterSeq, limit));
   }
 
   listUserBookings(userId: string, after: UserBookingCursor | null, limit: number): Promise<UserBooking[]> {
-    return this.read(async () => {
-      const rows = await this.bookings.listForUser(userId, after, limit);
+    return this.database.read(async ({ bookings }) => {
+      const rows = await bookings.listForUser(userId, after, limit);
       // A user waits on few lists at once: one indexed count each.
       return Promise.all(
         rows.map(async ({ booking, event }) => ({
           booking,
           event,
-          position: booking.status === 'waitlisted' ? await this.bookings.positionOf(booking.eventId, booking.queueNo) : null,
+          position: booking.status === 'waitlisted' ? await bookings.positionOf(booking.eventId, booking.queueNo) : null,
         })),
       );
     });
   }
 
-  async ping(): Promise<void> {
-    // A table, not `select 1`: a MySQL connection whose database was dropped still answers `select 1`.
-    await this.read(() => this.db.selectFrom('events').select('id').limit(1).execute());
+  ping(): Promise<void> {
+    return this.database.ping();
   }
 
-  async close(): Promise<void> {
-    await this.db.destroy();
-  }
-
-  private async read<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      throw this.translate(error);
-    }
-  }
-
-  private translate(error: unknown): unknown {
-    return storeError(this.dialect, error);
+  close(): Promise<void> {
+    return this.database.close();
   }
 }

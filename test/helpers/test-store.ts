@@ -1,13 +1,16 @@
-import { BookingService } from '../../src/services/booking-service.js';
-import { openDatabase } from '../../src/store/db.js';
-import type { Db, OpenedDatabase } from '../../src/store/dialect.js';
+import { compose } from '../../src/compose.js';
+import { LocalChangeFeed } from '../../src/services/change-feed.js';
+import type { BookingService } from '../../src/services/booking-service.js';
+import type { Database } from '../../src/store/db.js';
+import type { Db } from '../../src/store/dialect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { SqlStore } from '../../src/store/sql-store.js';
+import type { SqlStore } from '../../src/store/sql-store.js';
 import type { TestEngine } from './engines.js';
+import { testConfig } from './test-app.js';
 
-/** The store and booking service on a fresh, migrated database of the given engine, without HTTP. */
+/** The store and booking service that compose() builds, on a fresh, migrated database of the given engine; no HTTP calls. */
 export interface TestStore {
-  opened: OpenedDatabase;
+  database: Database;
   db: Db;
   store: SqlStore;
   service: BookingService;
@@ -16,18 +19,17 @@ export interface TestStore {
 }
 
 export async function createTestStore(engine: TestEngine): Promise<TestStore> {
-  const database = await engine.create();
-  const opened = openDatabase(database.config);
-  await migrateToLatest(opened.db);
-  const store = new SqlStore(opened);
+  const created = await engine.create();
+  const boxoffice = await compose(testConfig(created.config), { feed: new LocalChangeFeed(), redis: null });
+  await migrateToLatest(boxoffice.database.db);
   return {
-    opened,
-    db: opened.db,
-    store,
-    service: new BookingService(store),
+    database: boxoffice.database,
+    db: boxoffice.database.db,
+    store: boxoffice.store,
+    service: boxoffice.service,
     close: async () => {
-      await store.close();
-      await database.drop();
+      await boxoffice.close();
+      await created.drop();
     },
   };
 }

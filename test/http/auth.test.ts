@@ -31,7 +31,7 @@ describe.each(ENGINES)('accounts and tokens on $name', (engine) => {
     it('stores only a salted scrypt hash: the database never holds the password', async () => {
       const email = `${uniqueId('hash')}@example.com`;
       await t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { email, password: USER_PASSWORD } });
-      const rows = await t.store.db.selectFrom('users').selectAll().where('id', '=', email).execute();
+      const rows = await t.db.selectFrom('users').selectAll().where('id', '=', email).execute();
       expect(rows).toHaveLength(1);
       expect(JSON.stringify(rows)).not.toContain(USER_PASSWORD);
       expect(rows[0]?.password_hash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[\w-]+\$[\w-]+$/);

@@ -244,14 +244,14 @@ describe('hostile HTTP input', () => {
 
   /** Every stored row that a refused request or a read could have touched. */
   async function snapshot(): Promise<string> {
-    const tables = await t.store.db.introspection.getTables();
+    const tables = await t.db.introspection.getTables();
     const counts: Record<string, number> = {};
     for (const table of tables) {
-      const { rows } = await sql<{ count: number }>`select count(*) as count from ${sql.table(table.name)}`.execute(t.store.db);
+      const { rows } = await sql<{ count: number }>`select count(*) as count from ${sql.table(table.name)}`.execute(t.db);
       counts[table.name] = Number(rows[0]?.count);
     }
-    const events = await t.store.db.selectFrom('events').selectAll().orderBy('id').execute();
-    const bookings = await t.store.db.selectFrom('bookings').select(['id', 'status', 'updated_at']).orderBy('id').execute();
+    const events = await t.db.selectFrom('events').selectAll().orderBy('id').execute();
+    const bookings = await t.db.selectFrom('bookings').select(['id', 'status', 'updated_at']).orderBy('id').execute();
     return JSON.stringify({ counts, events, bookings });
   }
 
@@ -335,7 +335,7 @@ describe('hostile HTTP input', () => {
 
   it('leaves every event consistent: verify replays each audit log to the stored state', async () => {
     // As an operator would: a connection of its own to the same SQLite file.
-    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(t.store.db);
+    const { rows } = await sql<{ file: string }>`select file from pragma_database_list where name = 'main'`.execute(t.db);
     const opened = openDatabase({ engine: 'sqlite', location: rows[0]?.file ?? '', poolSize: 1, statementTimeoutMs: 5_000 });
     try {
       const found: Discrepancy[] = [];

@@ -117,7 +117,7 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     const token = await signIn();
     expect(token.statusCode).toBe(200);
     expect((await signIn()).headers['idempotent-replayed']).toBeUndefined();
-    const stored = await t.store.db
+    const stored = await t.db
       .selectFrom('idempotency_keys')
       .selectAll()
       .where('idempotency_key', 'in', [`reg-${email}`, `tok-${email}`])
@@ -130,7 +130,7 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     const key = uniqueId('hmac');
     const url = `/api/v1/events/${event.id}/bookings`;
     await t.app.inject({ method: 'POST', url, headers: withKey(key), payload: { userId: 'hashed' } });
-    const row = await t.store.db
+    const row = await t.db
       .selectFrom('idempotency_keys')
       .select('request_hash')
       .where('idempotency_key', '=', key)

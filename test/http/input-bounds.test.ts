@@ -75,7 +75,7 @@ describe.each(ENGINES)('input at the edge of what $name stores', (engine) => {
     expect(response.statusCode).toBe(201);
     const event = response.json<{ id: string; startsAt: string }>();
     expect(event.startsAt).toBe('2027-05-01T09:00:00.123+05:30');
-    const stored = await t.store.db.selectFrom('events').select('starts_at').where('id', '=', event.id).executeTakeFirstOrThrow();
+    const stored = await t.db.selectFrom('events').select('starts_at').where('id', '=', event.id).executeTakeFirstOrThrow();
     expect(stored.starts_at).toBe(event.startsAt);
     const audit = await t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}/audit`, headers: asAdmin() });
     expect(audit.json().entries[0].data.startsAt).toBe(event.startsAt);

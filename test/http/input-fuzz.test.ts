@@ -150,7 +150,7 @@ describe.each(ENGINES)('arbitrary values against every route on $name', (engine)
       );
     }
     const found = [];
-    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(t.store)).checkEveryEvent())
+    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(t.database)).checkEveryEvent())
       found.push(...verdict.discrepancies);
     expect(found).toEqual([]);
   });

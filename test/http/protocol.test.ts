@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserStore } from '../../src/services/account-service.js';
-import type { IdempotencyStore } from '../../src/services/idempotency.js';
-import type { BoxofficeStore } from '../../src/services/ports.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SQLITE } from '../helpers/engines.js';
 import { signUp } from '../helpers/accounts.js';
 import { asAdmin, book, createEvent, getEvent } from '../helpers/factories.js';
-import { ADMIN_USER, type TestApp, buildAppOver, createTestApp } from '../helpers/test-app.js';
+import { ADMIN_USER, type TestApp, createTestApp } from '../helpers/test-app.js';
 
 describe('HTTP protocol', () => {
   let t: TestApp;
@@ -133,34 +130,28 @@ describe('4xx refusals raised by Fastify or a plugin', () => {
 });
 
 describe('HTTP failures inside the server', () => {
-  const failing = <T extends object>(error: Error): T =>
-    new Proxy({} as T, {
-      get: () => async () => {
-        throw error;
-      },
-    });
-
-  async function appOver(store: BoxofficeStore) {
-    const unavailable = new Error('not here');
-    return (await buildAppOver(store, failing<UserStore>(unavailable), failing<IdempotencyStore>(unavailable))).app;
-  }
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(SQLITE);
+  });
+  afterAll(async () => t.close());
 
   it('answers an unexpected error with 500 INTERNAL and no stack, SQL or message from inside', async () => {
-    const app = await appOver(failing<BoxofficeStore>(new Error('SELECT * FROM secret_table; at Object.<anonymous> (/src/x.ts:1:1)')));
-    const response = await app.inject({ method: 'GET', url: '/api/v1/events/any', headers: { 'x-request-id': 'boom-1' } });
+    vi.spyOn(t.store, 'findEvent').mockRejectedValueOnce(new Error('SELECT * FROM secret_table; at Object.<anonymous> (/src/x.ts:1:1)'));
+    const response = await t.app.inject({ method: 'GET', url: '/api/v1/events/any', headers: { 'x-request-id': 'boom-1' } });
     expect(response.statusCode).toBe(500);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.json()).toMatchObject({ code: 'INTERNAL', requestId: 'boom-1' });
     expect(response.body).not.toMatch(/secret_table|SELECT|\.ts:|at Object/);
-    await app.close();
   });
 
   it('turns /readyz into 503 UNAVAILABLE with Retry-After when the database is unreachable', async () => {
-    const app = await appOver(failing<BoxofficeStore>(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
-    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    vi.spyOn(t.database.dialect, 'isUnavailable').mockReturnValueOnce(true);
+    vi.spyOn(t.database.repositories.events, 'ids').mockRejectedValueOnce(refused);
+    const response = await t.app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBeDefined();
     expect(response.json().code).toBe('UNAVAILABLE');
-    await app.close();
   });
 });

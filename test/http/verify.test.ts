@@ -45,7 +45,7 @@ describe('GET /api/v1/events/:eventId/verify', () => {
   beforeAll(async () => {
     t = await createTestStore(SQLITE);
     ({ db, service } = t);
-    app = await verifyApp(new ConsistencyCheck(new ConsistencyReader(t.opened)));
+    app = await verifyApp(new ConsistencyCheck(new ConsistencyReader(t.database)));
   });
   afterAll(async () => {
     await app.close();

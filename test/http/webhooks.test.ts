@@ -17,7 +17,7 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
   const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp(engine, { deliveries: { clock: clock.now, random: () => 0.5, timeoutMs: 1_000 } });
+    t = await createTestApp(engine, { clock: clock.now, deliveries: { random: () => 0.5, timeoutMs: 1_000 } });
   });
   afterAll(async () => t.close());
   afterEach(async () => {

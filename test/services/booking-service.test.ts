@@ -105,13 +105,12 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
   });
   afterAll(async () => t.close());
 
-  const keyRow = (key: string) =>
-    t.store.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  const keyRow = (key: string) => t.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 
   it('stores a keyed booking’s answer in the booking’s own transaction', async () => {
     const event = await t.service.openEvent({ name: 'Receipts', venue: null, startsAt: null, totalTickets: 1 }, BY);
     const ref = { scope: 'admin', key: uniqueId('receipt') };
-    const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
+    const idempotency = new IdempotencyService(new SqlIdempotencyStore(t.database));
     await idempotency.claim(ref, 'hash');
     const booking = await t.service.book(event.id, 'kept', ONE_TICKET, BY, {
       ref,
@@ -125,11 +124,7 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
   it('commits nothing for a request whose claim was taken over meanwhile; the taker’s run is the one that counts', async () => {
     const event = await t.service.openEvent({ name: 'Taken over', venue: null, startsAt: null, totalTickets: 2 }, BY);
     let now = Date.parse('2026-11-23T12:00:00.000Z');
-    const keys = new IdempotencyService(
-      new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }),
-      DEFAULT_IDEMPOTENCY,
-      () => now,
-    );
+    const keys = new IdempotencyService(new SqlIdempotencyStore(t.database), DEFAULT_IDEMPOTENCY, () => now);
     const ref = { scope: 'admin', key: uniqueId('taken-over') };
     const first = await keys.claim(ref, 'hash');
     now += DEFAULT_IDEMPOTENCY.leaseMs + 1; // the first request stalled past its lease without renewing it
@@ -149,7 +144,7 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     const event = await t.service.openEvent({ name: 'Refused', venue: null, startsAt: null, totalTickets: 1 }, BY);
     await t.service.book(event.id, 'first', ONE_TICKET, BY);
     const ref = { scope: 'admin', key: uniqueId('refused') };
-    const idempotency = new IdempotencyService(new SqlIdempotencyStore({ db: t.store.db, dialect: t.store.dialect }));
+    const idempotency = new IdempotencyService(new SqlIdempotencyStore(t.database));
     await idempotency.claim(ref, 'hash');
     const render = () => ({ statusCode: 201, body: '{}' });
     await expect(t.service.book(event.id, 'first', ONE_TICKET, BY, { ref, render })).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });

@@ -86,7 +86,7 @@ describe('consistency check — any single tampered row is found', () => {
     t = await createTestStore(SQLITE);
     db = t.db;
     service = new BookingService(t.store, { clock });
-    check = new ConsistencyCheck(new ConsistencyReader(t.opened, 4), clock);
+    check = new ConsistencyCheck(new ConsistencyReader(t.database, 4), clock);
   });
   afterAll(async () => {
     await t.close();

@@ -40,7 +40,7 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     t = await createTestStore(engine);
     db = t.db;
     service = new BookingService(t.store, { clock });
-    check = new ConsistencyCheck(new ConsistencyReader(t.opened, PAGE_SIZE), clock);
+    check = new ConsistencyCheck(new ConsistencyReader(t.database, PAGE_SIZE), clock);
   });
   afterAll(async () => {
     await t.close();

@@ -220,8 +220,9 @@ describe.each(ENGINES)('group commit through BookingService on $name', (engine) 
 
   beforeAll(async () => {
     database = await engine.create();
-    store = new SqlStore(openDatabase(database.config));
-    await migrateToLatest(store.db);
+    const opened = openDatabase(database.config);
+    await migrateToLatest(opened.db);
+    store = new SqlStore(opened);
   });
   afterAll(async () => {
     await store.close();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { DEFAULT_IDEMPOTENCY, IdempotencyService } from '../../src/services/idempotency.js';
-import { openDatabase } from '../../src/store/db.js';
-import type { OpenedDatabase } from '../../src/store/dialect.js';
+import { type Database, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { ENGINES, type TestDatabase } from '../helpers/engines.js';
@@ -12,7 +11,7 @@ const ANSWER = { statusCode: 201, body: '{"booking":{"id":"b1"}}' };
 
 describe.each(ENGINES)('idempotency keys on $name', (engine) => {
   let database: TestDatabase;
-  let opened: OpenedDatabase;
+  let opened: Database;
   let store: SqlIdempotencyStore;
   let now = Date.parse('2026-11-23T12:00:00.000Z');
   const clock = () => now;
@@ -26,7 +25,7 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
     store = new SqlIdempotencyStore(opened);
   });
   afterAll(async () => {
-    await opened.db.destroy();
+    await opened.close();
     await database.drop();
   });
 

@@ -18,7 +18,7 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
 
   beforeAll(async () => {
     t = await createTestStore(engine);
-    deliveries = new DeliveryRepository(t.opened);
+    deliveries = new DeliveryRepository(t.database);
     eventId = (await t.service.openEvent({ name: 'Gaps', venue: null, startsAt: null, totalTickets: 5 }, BY)).id;
   });
   afterAll(async () => t.close());

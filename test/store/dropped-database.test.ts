@@ -30,7 +30,7 @@ describe.each(SERVER_ENGINES)('a dropped $name database', (engine) => {
     const t = await createTestApp(engine);
     try {
       const event = await createEvent(t.app, { totalTickets: 2 });
-      await dropDatabaseOf(t.store.db, engine.name);
+      await dropDatabaseOf(t.db, engine.name);
       const calls = [
         () => t.app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` }),
         () =>

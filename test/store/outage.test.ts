@@ -1,50 +1,47 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import { type Boxoffice, compose } from '../../src/compose.js';
+import { LocalChangeFeed } from '../../src/services/change-feed.js';
 import { ConsistencyCheck } from '../../src/services/consistency-check.js';
 import { ConsistencyReader } from '../../src/store/consistency-reader.js';
-import { openDatabase } from '../../src/store/db.js';
-import type { OpenedDatabase } from '../../src/store/dialect.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { SqlStore } from '../../src/store/sql-store.js';
-import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
-import { SqlUserStore } from '../../src/store/sql-user-store.js';
 import { ENGINES, type TestDatabase } from '../helpers/engines.js';
 import { asAdmin, createEvent, getEvent } from '../helpers/factories.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
-import { buildAppOver } from '../helpers/test-app.js';
+import { testConfig } from '../helpers/test-app.js';
 
 const SERVER_ENGINES = ENGINES.filter((engine) => engine.name !== 'sqlite');
 
 describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
   let database: TestDatabase;
   let proxy: TcpProxy;
-  let store: SqlStore;
+  let boxoffice: Boxoffice;
   let app: FastifyInstance;
-  let opened: OpenedDatabase;
 
   beforeAll(async () => {
     database = await engine.create();
     const target = new URL(database.config.location);
     proxy = new TcpProxy(target.hostname, Number(target.port));
     target.port = String(await proxy.start());
-    opened = openDatabase({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 });
-    store = new SqlStore(opened);
-    await migrateToLatest(store.db);
-    app = (await buildAppOver(store, new SqlUserStore(opened), new SqlIdempotencyStore(opened))).app;
+    boxoffice = await compose(testConfig({ ...database.config, location: target.toString(), statementTimeoutMs: 3_000 }), {
+      feed: new LocalChangeFeed(),
+      redis: null,
+    });
+    await migrateToLatest(boxoffice.database.db);
+    app = boxoffice.app;
   });
 
   afterEach(async () => {
     const discrepancies = [];
-    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(opened)).checkEveryEvent()) {
+    for await (const verdict of new ConsistencyCheck(new ConsistencyReader(boxoffice.database)).checkEveryEvent()) {
       discrepancies.push(...verdict.discrepancies);
     }
     expect(discrepancies).toEqual([]);
   });
 
   afterAll(async () => {
-    await app.close();
-    await store.close();
+    await boxoffice.close();
     await proxy.cut();
     await database.drop();
   });

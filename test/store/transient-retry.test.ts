@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { BookingService } from '../../src/services/booking-service.js';
 import type { Dialect } from '../../src/store/dialect.js';
-import { openDatabase } from '../../src/store/db.js';
+import { Database, openDatabase } from '../../src/store/db.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { SqlStore } from '../../src/store/sql-store.js';
 import { SQLITE, type TestDatabase } from '../helpers/engines.js';
@@ -32,7 +32,7 @@ describe('transactions that lose a race', () => {
     database = await SQLITE.create();
     const opened = openDatabase(database.config);
     await migrateToLatest(opened.db);
-    store = new SqlStore({ db: opened.db, dialect: losingRaces(opened.dialect, failures) });
+    store = new SqlStore(new Database(opened.db, losingRaces(opened.dialect, failures)));
     return store;
   }
 
