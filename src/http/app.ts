@@ -12,7 +12,7 @@ import { DomainError } from '../domain/errors.js';
 import type { ConsistencyCheck } from '../services/consistency-check.js';
 import type { IdempotencyService } from '../services/idempotency.js';
 import type { EventStreamHub } from './event-stream-hub.js';
-import { registerIdempotency } from './idempotency.js';
+import { registerIdempotency } from './idempotency-key.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';

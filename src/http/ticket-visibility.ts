@@ -8,11 +8,9 @@ function seesCode(caller: Caller, booking: BookingView): boolean {
   return caller.kind === 'user' && (caller.staff || caller.userId === booking.userId);
 }
 
-/** A cancel or reduce answer for this caller: the people the tickets went to keep their codes to themselves. */
-export function releaseFor(caller: Caller): (result: ReleaseResult) => ReleaseResult {
+/** A cancel or reduce answer for the caller of `request`: the people the tickets went to keep their codes to themselves. */
+export function releaseFor(result: ReleaseResult, { caller }: { caller: Caller }): ReleaseResult {
   const shown = (booking: BookingView): BookingView => (seesCode(caller, booking) ? booking : { ...booking, ticketCode: null });
-  return (result) => {
-    const promotedAll = result.promotedAll.map(shown);
-    return { booking: result.booking, promoted: promotedAll[0] ?? null, promotedAll };
-  };
+  const promotedAll = result.promotedAll.map(shown);
+  return { booking: result.booking, promoted: promotedAll[0] ?? null, promotedAll };
 }

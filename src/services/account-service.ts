@@ -1,3 +1,4 @@
+import type { KeptAnswer, Receipt } from './idempotency.js';
 import { DomainError } from '../domain/errors.js';
 import { USER_ID_PATTERN } from '../domain/limits.js';
 import { type Role, type User, type UserRole, type UserView, toUserView } from '../domain/user.js';
@@ -9,8 +10,8 @@ import type { TokenIssuer } from './token-issuer.js';
 export interface UserStore {
   insertUser(user: User): Promise<void>;
   findUser(id: string): Promise<User | null>;
-  /** Null when there is no such user. */
-  setRole(id: string, role: UserRole): Promise<User | null>;
+  /** Null when there is no such user; `keep` gives the request's answer to store with the change. */
+  setRole(id: string, role: UserRole, keep?: (user: User) => KeptAnswer): Promise<User | null>;
 }
 
 export interface AdminCredentials {
@@ -85,8 +86,8 @@ export class AccountService {
   }
 
   /** Makes a user staff, or a plain user again; tokens issued from now on carry the new role. */
-  async setRole(userId: string, role: UserRole): Promise<UserView> {
-    const user = await this.users.setRole(userId.toLowerCase(), role);
+  async setRole(userId: string, role: UserRole, receipt?: Receipt<UserView>): Promise<UserView> {
+    const user = await this.users.setRole(userId.toLowerCase(), role, receipt && ((changed) => receipt.keep(toUserView(changed))));
     if (!user) throw new DomainError('NOT_FOUND', `No user ${userId}.`);
     return toUserView(user);
   }

@@ -22,7 +22,7 @@ import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { ChangeFeed } from './change-feed.js';
 import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
-import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
+import type { KeptAnswer, Receipt } from './idempotency.js';
 import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
 
@@ -96,7 +96,7 @@ function succeeded<K extends EventCommand['kind']>(outcome: CommandOutcome | und
 }
 
 /** Turns a command's outcome into the answer its Idempotency-Key keeps; null when there is nothing to keep. */
-export type AnswerRecorder = (outcome: CommandOutcome) => { ref: KeyRef; answer: StoredAnswer } | null;
+export type AnswerRecorder = (outcome: CommandOutcome) => KeptAnswer | null;
 
 interface QueuedCommand {
   command: EventCommand;
@@ -113,8 +113,7 @@ function recorder<K extends EventCommand['kind'], T>(
   result: (outcome: Succeeded<K>) => T,
 ): AnswerRecorder | undefined {
   if (!receipt) return undefined;
-  return (outcome) =>
-    outcome.ok && outcome.kind === kind ? { ref: receipt.ref, answer: receipt.render(result(outcome as Succeeded<K>)) } : null;
+  return (outcome) => (outcome.ok && outcome.kind === kind ? receipt.keep(result(outcome as Succeeded<K>)) : null);
 }
 
 /**
@@ -144,7 +143,7 @@ export class BookingService {
       const opened = openEvent({ ...input, id, venue: input.venue || null }, by, new Date(this.clock()).toISOString());
       await tx.createEvent(opened);
       const view = toEventView(opened.event);
-      if (receipt) await tx.storeAnswer(receipt.ref, receipt.render(view));
+      if (receipt) await tx.keepAnswer(receipt.keep(view));
       return view;
     });
     this.feed?.publish(event.id);
@@ -313,7 +312,7 @@ export class BookingService {
       // The answers keyed requests will get commit with the changes they answer.
       for (const [index, outcome] of outcomes.entries()) {
         const kept = queued[index]?.record?.(outcome);
-        if (kept) await tx.storeAnswer(kept.ref, kept.answer);
+        if (kept) await tx.keepAnswer(kept);
       }
       return { outcomes, changes };
     });

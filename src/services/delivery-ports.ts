@@ -1,3 +1,4 @@
+import type { KeptAnswer } from './idempotency.js';
 import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
 
 /** The columns of an audit entry that decide whether a channel gets it. */
@@ -76,11 +77,13 @@ export interface ClaimWindow {
 
 /** The admin's webhook registry and the delivery log it reads. */
 export interface WebhookStore {
-  /** Stores the webhook and starts its channel at the current end of the audit log, in one transaction. */
-  create(webhook: WebhookWithSecret, channelId: string): Promise<void>;
+  /** Stores the webhook and starts its channel at the current end of the audit log, in one transaction (with `kept`, its request's answer). */
+  create(webhook: WebhookWithSecret, channelId: string, kept?: KeptAnswer): Promise<void>;
   list(): Promise<Webhook[]>;
   /** Marks it deleted and drops its pending deliveries; null when there is no such (undeleted) webhook. */
-  delete(id: string, channelId: string, now: string): Promise<Webhook | null>;
+  delete(id: string, channelId: string, now: string, keep?: (deleted: Webhook) => KeptAnswer): Promise<Webhook | null>;
+  /** Stores the answer of a request that changed nothing in the database (a test delivery). */
+  keepAnswer(kept: KeptAnswer): Promise<void>;
   findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null>;
   /** Attempts on a channel, newest first, before the attempt with id `beforeId`. */
   attempts(channelId: string, beforeId: number | null, limit: number): Promise<Array<DeliveryAttempt & { id: number }>>;

@@ -131,8 +131,16 @@ export class IdempotencyService {
   }
 }
 
-/** How to record the answer to a request inside the transaction that makes its change. */
-export interface Receipt<T> {
+/** A request's answer, to be stored in the transaction that makes the change it answers. */
+export interface KeptAnswer {
   ref: KeyRef;
-  render(result: T): StoredAnswer;
+  answer: StoredAnswer;
+}
+
+/**
+ * What a keyed request hands its service: `keep` turns the result into the answer the service stores
+ * with its change. A write route passes one down whenever the request carries an Idempotency-Key.
+ */
+export interface Receipt<T> {
+  keep(result: T): KeptAnswer;
 }

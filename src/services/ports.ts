@@ -3,7 +3,7 @@ import type { Booking, BookingStatus } from '../domain/booking.js';
 import type { EventChanges, EventState } from '../domain/decide.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
-import type { KeyRef, StoredAnswer } from './idempotency.js';
+import type { KeptAnswer } from './idempotency.js';
 
 /** Which rows a batch of commands against one event must see. */
 export interface EventStateNeeds {
@@ -26,8 +26,8 @@ export interface EventTransaction {
   /** The first `depth` waitlisted bookings, FIFO, for promotions that reach deeper than first loaded. */
   waitlistHead(eventId: string, depth: number): Promise<Booking[]>;
   applyChanges(changes: EventChanges): Promise<void>;
-  /** Completes an Idempotency-Key claim with its answer, in this transaction. */
-  storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void>;
+  /** Completes an Idempotency-Key claim with its answer, in this transaction; UNAVAILABLE when the claim was lost. */
+  keepAnswer(kept: KeptAnswer): Promise<void>;
 }
 
 export interface EventCursor {

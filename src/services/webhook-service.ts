@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js';
 import { type DeliveryAttempt, type Webhook, type WebhookWithSecret, webhookUrl } from '../domain/webhook.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import type { Receipt } from './idempotency.js';
 import { type WebhookPoster, webhookChannel } from './delivery-engine.js';
 import type { WebhookStore } from './delivery-ports.js';
 import { newWebhookSecret } from './webhook-sender.js';
@@ -35,7 +36,10 @@ export class WebhookService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  async create(input: { url: string; actions?: AuditAction[] | undefined }): Promise<WebhookWithSecret> {
+  async create(
+    input: { url: string; actions?: AuditAction[] | undefined },
+    receipt?: Receipt<WebhookWithSecret>,
+  ): Promise<WebhookWithSecret> {
     const webhook: WebhookWithSecret = {
       id: `wh_${randomBytes(12).toString('hex')}`,
       url: webhookUrl(input.url),
@@ -43,7 +47,7 @@ export class WebhookService {
       createdAt: isoAt(this.clock()),
       secret: newWebhookSecret(),
     };
-    await this.store.create(webhook, webhookChannel(webhook.id));
+    await this.store.create(webhook, webhookChannel(webhook.id), receipt?.keep(webhook));
     return webhook;
   }
 
@@ -51,8 +55,8 @@ export class WebhookService {
     return this.store.list();
   }
 
-  async delete(id: string): Promise<Webhook> {
-    const deleted = await this.store.delete(id, webhookChannel(id), isoAt(this.clock()));
+  async delete(id: string, receipt?: Receipt<Webhook>): Promise<Webhook> {
+    const deleted = await this.store.delete(id, webhookChannel(id), isoAt(this.clock()), receipt && ((webhook) => receipt.keep(webhook)));
     if (!deleted) throw notFound(id);
     return deleted;
   }
@@ -74,7 +78,7 @@ export class WebhookService {
   }
 
   /** Sends a signed `webhook.test` message now, outside the outbox, and answers how the receiver took it. */
-  async sendTest(id: string): Promise<TestDelivery> {
+  async sendTest(id: string, receipt?: Receipt<TestDelivery>): Promise<TestDelivery> {
     const webhook = await this.store.findWebhook(id);
     if (!webhook || webhook.deleted) throw notFound(id);
     const started = this.clock();
@@ -86,6 +90,8 @@ export class WebhookService {
       body: JSON.stringify({ type: 'webhook.test', seq: 0, eventId: null, at, data: {} }),
       secret: webhook.secret,
     });
-    return { ...result, durationMs: Math.max(0, this.clock() - started) };
+    const delivery = { ...result, durationMs: Math.max(0, this.clock() - started) };
+    if (receipt) await this.store.keepAnswer(receipt.keep(delivery));
+    return delivery;
   }
 }

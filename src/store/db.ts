@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseConfig, DatabaseEngine } from '../config.js';
 import { DomainError } from '../domain/errors.js';
+import type { KeptAnswer } from '../services/idempotency.js';
 import { AuditRepository } from './audit-repository.js';
 import { BookingsRepository } from './bookings-repository.js';
 import type { Db, Dialect, DialectFactory } from './dialect.js';
@@ -111,6 +112,14 @@ export class Database {
       return new DomainError('UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {}, { cause: error });
     }
     return error;
+  }
+}
+
+/** Stores a request's answer in the transaction of `keys`; the change must not commit if its claim was lost. */
+export async function keepAnswer(keys: IdempotencyRepository, { ref, answer }: KeptAnswer): Promise<void> {
+  // The claim ran out and another request took the key over: this change must not commit beside its run.
+  if (!(await keys.complete(ref, answer))) {
+    throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
   }
 }
 

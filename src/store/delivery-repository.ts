@@ -1,3 +1,6 @@
+import type { KeptAnswer } from '../services/idempotency.js';
+import { keepAnswer } from './db.js';
+import { IdempotencyRepository } from './idempotency-repository.js';
 import { type Selectable, sql } from 'kysely';
 import type { AuditAction } from '../domain/audit.js';
 import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
@@ -84,8 +87,9 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     return rows.map((row) => publicWebhook(toWebhook(row)));
   }
 
-  async create(webhook: WebhookWithSecret, channelId: string): Promise<void> {
+  async create(webhook: WebhookWithSecret, channelId: string, kept?: KeptAnswer): Promise<void> {
     await this.dialect.transaction(this.db, async (trx) => {
+      if (kept) await keepAnswer(new IdempotencyRepository(trx), kept);
       await trx
         .insertInto('webhooks')
         .values({
@@ -101,7 +105,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     });
   }
 
-  async delete(id: string, channelId: string, now: string): Promise<Webhook | null> {
+  async delete(id: string, channelId: string, now: string, keep?: (deleted: Webhook) => KeptAnswer): Promise<Webhook | null> {
     return this.dialect.transaction(this.db, async (trx) => {
       const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
       if (!row) return null;
@@ -113,8 +117,14 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         .where('state', '=', 'pending')
         .execute();
       await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
-      return publicWebhook(toWebhook(row));
+      const deleted = publicWebhook(toWebhook(row));
+      if (keep) await keepAnswer(new IdempotencyRepository(trx), keep(deleted));
+      return deleted;
     });
+  }
+
+  keepAnswer(kept: KeptAnswer): Promise<void> {
+    return keepAnswer(new IdempotencyRepository(this.db), kept);
   }
 
   async attempts(channelId: string, beforeId: number | null, limit: number): Promise<Array<DeliveryAttempt & { id: number }>> {

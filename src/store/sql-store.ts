@@ -4,7 +4,7 @@ import type { EventChanges, EventState } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import type { EventRecord } from '../domain/event.js';
 import type { OpenedEvent } from '../domain/open-event.js';
-import type { KeyRef, StoredAnswer } from '../services/idempotency.js';
+import type { KeptAnswer } from '../services/idempotency.js';
 import type {
   BookingFilter,
   BoxofficeStore,
@@ -15,7 +15,7 @@ import type {
   UserBooking,
   UserBookingCursor,
 } from '../services/ports.js';
-import type { Database, Repositories } from './db.js';
+import { type Database, type Repositories, keepAnswer } from './db.js';
 
 // An expiry storm lapses in chunks, so bookings of the event get the lock between them.
 const LAPSED_PER_TRANSACTION = 1_000;
@@ -60,11 +60,8 @@ class SqlEventTransaction implements EventTransaction {
     return this.repositories.bookings.waitlistHead(eventId, depth);
   }
 
-  async storeAnswer(ref: KeyRef, answer: StoredAnswer): Promise<void> {
-    // The claim ran out and another request took the key over: this change must not commit beside its run.
-    if (!(await this.repositories.keys.complete(ref, answer))) {
-      throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
-    }
+  keepAnswer(kept: KeptAnswer): Promise<void> {
+    return keepAnswer(this.repositories.keys, kept);
   }
 
   async applyChanges(changes: EventChanges): Promise<void> {

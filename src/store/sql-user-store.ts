@@ -1,7 +1,8 @@
 import { DomainError } from '../domain/errors.js';
 import type { User, UserRole } from '../domain/user.js';
 import type { UserStore } from '../services/account-service.js';
-import type { Database } from './db.js';
+import type { KeptAnswer } from '../services/idempotency.js';
+import { type Database, keepAnswer } from './db.js';
 
 /** Accounts in the same database as the bookings. */
 export class SqlUserStore implements UserStore {
@@ -16,8 +17,12 @@ export class SqlUserStore implements UserStore {
     );
   }
 
-  setRole(id: string, role: UserRole): Promise<User | null> {
-    return this.database.read(({ users }) => users.setRole(id, role));
+  setRole(id: string, role: UserRole, keep?: (user: User) => KeptAnswer): Promise<User | null> {
+    return this.database.transaction(async ({ users, keys }) => {
+      const user = await users.setRole(id, role);
+      if (user && keep) await keepAnswer(keys, keep(user));
+      return user;
+    });
   }
 
   findUser(id: string): Promise<User | null> {

@@ -51,6 +51,38 @@ describe.each(ENGINES)('Idempotency-Key on $name', (engine) => {
     expect(remade.body).toBe(made.body);
   });
 
+  it('keeps the answers of the admin’s other writes with their change: a role, a webhook, its deletion and a test send', async () => {
+    const user = await signUp(t.app, uniqueId('role'));
+    const twice = async (method: 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) => {
+      const key = uniqueId('admin-write');
+      const first = await t.app.inject({ method, url, headers: withKey(key), ...(payload ? { payload } : {}) });
+      const again = await t.app.inject({ method, url, headers: withKey(key), ...(payload ? { payload } : {}) });
+      expect(first.statusCode).toBeLessThan(300);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toBe(first.body);
+      return first.json();
+    };
+    expect((await twice('PATCH', `/api/v1/users/${user.userId}`, { role: 'staff' })).user.role).toBe('staff');
+
+    const before = (await t.app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: asAdmin() })).json().webhooks.length;
+    const { webhook, secret } = await twice('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hooks' });
+    expect(secret).toMatch(/^whsec_/);
+    const after = (await t.app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: asAdmin() })).json().webhooks;
+    expect(after).toHaveLength(before + 1);
+    expect((await twice('POST', `/api/v1/webhooks/${webhook.id}/test`)).delivered).toBe(false);
+    expect((await twice('DELETE', `/api/v1/webhooks/${webhook.id}`)).webhook.id).toBe(webhook.id);
+  });
+
+  it('refuses a keyed write whose route does not answer through replyOnce, rather than leave a repeat to run it again', async () => {
+    const app = await createTestApp(engine);
+    let runs = 0;
+    app.app.post('/forgets-its-answer', async () => ({ runs: ++runs }));
+    const keyed = await app.app.inject({ method: 'POST', url: '/forgets-its-answer', headers: withKey(uniqueId('forgets')), payload: {} });
+    expect(keyed.statusCode).toBe(500);
+    expect((await app.app.inject({ method: 'POST', url: '/forgets-its-answer', payload: {} })).statusCode).toBe(200);
+    await app.close();
+  });
+
   it('ten parallel retries with one key make exactly one booking, and all see the same answer', async () => {
     const event = await createEvent(t.app, { totalTickets: 5 });
     const key = uniqueId('parallel');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
 import type { EventCommand } from '../../src/domain/decide.js';
-import { DEFAULT_IDEMPOTENCY, IdempotencyService } from '../../src/services/idempotency.js';
+import type { BookingView } from '../../src/domain/booking.js';
+import { DEFAULT_IDEMPOTENCY, IdempotencyService, type KeyRef, type Receipt } from '../../src/services/idempotency.js';
 import { SqlIdempotencyStore } from '../../src/store/sql-idempotency-store.js';
 import { ENGINES } from '../helpers/engines.js';
 import { ONE_TICKET, queued, uniqueId } from '../helpers/factories.js';
@@ -105,6 +106,10 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
   });
   afterAll(async () => t.close());
 
+  /** What replyOnce hands a service for a keyed booking request. */
+  const receiptFor = (ref: KeyRef): Receipt<BookingView> => ({
+    keep: (booking) => ({ ref, answer: { statusCode: 201, body: JSON.stringify({ booking }) } }),
+  });
   const keyRow = (key: string) => t.db.selectFrom('idempotency_keys').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
 
   it('stores a keyed booking’s answer in the booking’s own transaction', async () => {
@@ -112,10 +117,7 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     const ref = { scope: 'admin', key: uniqueId('receipt') };
     const idempotency = new IdempotencyService(new SqlIdempotencyStore(t.database));
     await idempotency.claim(ref, 'hash');
-    const booking = await t.service.book(event.id, 'kept', ONE_TICKET, BY, {
-      ref,
-      render: (result) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) }),
-    });
+    const booking = await t.service.book(event.id, 'kept', ONE_TICKET, BY, receiptFor(ref));
     const row = await keyRow(ref.key);
     expect(row).toMatchObject({ state: 'done', status_code: 201 });
     expect(JSON.parse(row?.response_body ?? '')).toEqual({ booking });
@@ -130,13 +132,12 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     now += DEFAULT_IDEMPOTENCY.leaseMs + 1; // the first request stalled past its lease without renewing it
     const second = await keys.claim(ref, 'hash');
     expect(second.kind).toBe('claimed');
-    const render = (result: unknown) => ({ statusCode: 201, body: JSON.stringify({ booking: result }) });
     const token = (claim: typeof first) => (claim.kind === 'claimed' ? claim.token : '');
-    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(first) }, render })).rejects.toMatchObject({
+    await expect(t.service.book(event.id, 'once', ONE_TICKET, BY, receiptFor({ ...ref, token: token(first) }))).rejects.toMatchObject({
       code: 'UNAVAILABLE',
     });
     expect((await t.service.getEvent(event.id)).bookedCount).toBe(0);
-    const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, { ref: { ...ref, token: token(second) }, render });
+    const booking = await t.service.book(event.id, 'once', ONE_TICKET, BY, receiptFor({ ...ref, token: token(second) }));
     expect(JSON.parse((await keyRow(ref.key))?.response_body ?? '')).toEqual({ booking });
   });
 
@@ -146,8 +147,7 @@ describe.each(ENGINES)('answers kept with the change on $name', (engine) => {
     const ref = { scope: 'admin', key: uniqueId('refused') };
     const idempotency = new IdempotencyService(new SqlIdempotencyStore(t.database));
     await idempotency.claim(ref, 'hash');
-    const render = () => ({ statusCode: 201, body: '{}' });
-    await expect(t.service.book(event.id, 'first', ONE_TICKET, BY, { ref, render })).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });
+    await expect(t.service.book(event.id, 'first', ONE_TICKET, BY, receiptFor(ref))).rejects.toMatchObject({ code: 'ALREADY_BOOKED' });
     expect(await keyRow(ref.key)).toMatchObject({ state: 'pending', response_body: null });
   });
 });

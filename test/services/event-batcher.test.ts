@@ -192,7 +192,7 @@ function crashingBeforeCommit(store: BoxofficeStore, crash: { culprit: string | 
           lockEvent: (eventId) => tx.lockEvent(eventId),
           loadEventState: (event, needs) => tx.loadEventState(event, needs),
           waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
-          storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
+          keepAnswer: (kept) => tx.keepAnswer(kept),
           applyChanges: async (changes) => {
             await tx.applyChanges(changes);
             if (crash.on && names(changes)) throw new Error('power cut between the writes and the commit');

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { UserView } from '../../domain/user.js';
 import type { AccountService } from '../../services/account-service.js';
+import { replyOnce } from '../idempotency-key.js';
 import { basicCredentials, requireAdmin, unauthorized } from '../auth.js';
 import { RegisterBody, RoleBody, SessionAnswer, TokenBody, TokenGrant, User, UserParams } from '../schemas.js';
 import { clearSessionCookie, setSessionCookie } from '../session-cookie.js';
@@ -75,9 +77,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<AccountRoutesOptions> = as
   app.patch(
     '/users/:userId',
     { schema: { params: UserParams, body: RoleBody, response: { 200: Type.Object({ user: User }) } } },
-    async (request) => {
+    async (request, reply) => {
       requireAdmin(request.caller);
-      return { user: await accounts.setRole(request.params.userId, request.body.role) };
+      return replyOnce(
+        request,
+        reply,
+        200,
+        (user: UserView) => ({ user }),
+        (receipt) => accounts.setRole(request.params.userId, request.body.role, receipt),
+      );
     },
   );
 };

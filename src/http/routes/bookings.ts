@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { BookingView } from '../../domain/booking.js';
-import type { BookingService } from '../../services/booking-service.js';
+import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireBookingReader, requireStaff } from '../auth.js';
 import { csvRecord } from '../csv.js';
-import { answerFor } from '../idempotency.js';
+import { replyOnce } from '../idempotency-key.js';
 import { namedUser } from '../named-user.js';
 import { releaseFor } from '../ticket-visibility.js';
 import {
@@ -58,37 +58,39 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
   app.post(
     '/events/:eventId/bookings',
     { config: { bookingCommand: true }, schema: { params: EventParams, body: BookingBody, response: { 201: BookingEnvelope } } },
-    async (request, reply) => {
-      const body = request.body ?? {};
-      const userId = bookingUser(request.caller, namedUser(body), auth);
-      const answer = answerFor(request, 201, bookingEnvelope);
-      const choice = { quantity: body.quantity ?? 1, hold: body.hold ?? false };
-      const by = requestedBy(request, request.caller);
-      return answer.send(reply, await service.book(request.params.eventId, userId, choice, by, answer.receipt));
-    },
+    async (request, reply) =>
+      replyOnce(request, reply, 201, bookingEnvelope, async (receipt) => {
+        const body = request.body ?? {};
+        const userId = bookingUser(request.caller, namedUser(body), auth);
+        const choice = { quantity: body.quantity ?? 1, hold: body.hold ?? false };
+        return service.book(request.params.eventId, userId, choice, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.post(
     '/events/:eventId/bookings/:userId/confirm',
     { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: BookingEnvelope } } },
-    async (request, reply) => {
-      const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, bookingEnvelope);
-      const by = requestedBy(request, request.caller);
-      return answer.send(reply, await service.confirm(request.params.eventId, userId, by, answer.receipt));
-    },
+    async (request, reply) =>
+      replyOnce(request, reply, 200, bookingEnvelope, async (receipt) => {
+        const userId = bookingUser(request.caller, request.params.userId, auth);
+        return service.confirm(request.params.eventId, userId, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.patch(
     '/events/:eventId/bookings/:userId',
     { config: { bookingCommand: true }, schema: { params: BookingParams, body: ReduceBody, response: { 200: ReleaseEnvelope } } },
-    async (request, reply) => {
-      const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, releaseFor(request.caller));
-      const by = requestedBy(request, request.caller);
-      const result = await service.reduce(request.params.eventId, userId, request.body.quantity, by, answer.receipt);
-      return answer.send(reply, result);
-    },
+    async (request, reply) =>
+      replyOnce(
+        request,
+        reply,
+        200,
+        (result: ReleaseResult) => releaseFor(result, request),
+        async (receipt) => {
+          const userId = bookingUser(request.caller, request.params.userId, auth);
+          return service.reduce(request.params.eventId, userId, request.body.quantity, requestedBy(request, request.caller), receipt);
+        },
+      ),
   );
 
   app.get(
@@ -103,12 +105,17 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
   app.delete(
     '/events/:eventId/bookings/:userId',
     { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: ReleaseEnvelope } } },
-    async (request, reply) => {
-      const userId = bookingUser(request.caller, request.params.userId, auth);
-      const answer = answerFor(request, 200, releaseFor(request.caller));
-      const result = await service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, result);
-    },
+    async (request, reply) =>
+      replyOnce(
+        request,
+        reply,
+        200,
+        (result: ReleaseResult) => releaseFor(result, request),
+        async (receipt) => {
+          const userId = bookingUser(request.caller, request.params.userId, auth);
+          return service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), receipt);
+        },
+      ),
   );
 
   app.get(
@@ -136,10 +143,9 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
   app.post(
     '/events/:eventId/check-ins',
     { schema: { params: EventParams, body: CheckInBody, response: { 200: BookingEnvelope } } },
-    async (request, reply) => {
-      const by = requireStaff(request, request.caller);
-      const answer = answerFor(request, 200, bookingEnvelope);
-      return answer.send(reply, await service.checkIn(request.params.eventId, request.body.ticketCode, by, answer.receipt));
-    },
+    async (request, reply) =>
+      replyOnce(request, reply, 200, bookingEnvelope, async (receipt) =>
+        service.checkIn(request.params.eventId, request.body.ticketCode, requireStaff(request, request.caller), receipt),
+      ),
   );
 };

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { BookingService } from '../../services/booking-service.js';
 import type { EventView } from '../../domain/event.js';
 import { requestedBy, requireAdmin } from '../auth.js';
-import { answerFor } from '../idempotency.js';
+import { replyOnce } from '../idempotency-key.js';
 import { AuditEntry, AuditQuery, CreateEventBody, Event, EventParams, PageQuery, PatchEventBody } from '../schemas.js';
 
 export interface EventRoutesOptions {
@@ -11,13 +11,19 @@ export interface EventRoutesOptions {
 }
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { service }) => {
-  app.post('/events', { schema: { body: CreateEventBody, response: { 201: Event } } }, async (request, reply) => {
-    requireAdmin(request.caller);
-    const { venue = null, startsAt = null, ...rest } = request.body;
-    const answer = answerFor(request, 201, (event: EventView) => event);
-    const event = await service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), answer.receipt);
-    return answer.send(reply, event);
-  });
+  app.post('/events', { schema: { body: CreateEventBody, response: { 201: Event } } }, async (request, reply) =>
+    replyOnce(
+      request,
+      reply,
+      201,
+      (event: EventView) => event,
+      async (receipt) => {
+        requireAdmin(request.caller);
+        const { venue = null, startsAt = null, ...rest } = request.body;
+        return service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), receipt);
+      },
+    ),
+  );
 
   app.get(
     '/events',
@@ -37,12 +43,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
   app.patch(
     '/events/:eventId',
     { schema: { params: EventParams, body: PatchEventBody, response: { 200: Event } } },
-    async (request, reply) => {
-      requireAdmin(request.caller);
-      const answer = answerFor(request, 200, (event: EventView) => event);
-      const event = await service.updateEvent(request.params.eventId, request.body, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, event);
-    },
+    async (request, reply) =>
+      replyOnce(
+        request,
+        reply,
+        200,
+        (event: EventView) => event,
+        async (receipt) => {
+          requireAdmin(request.caller);
+          return service.updateEvent(request.params.eventId, request.body, requestedBy(request, request.caller), receipt);
+        },
+      ),
   );
 
   app.get(

@@ -3,9 +3,9 @@ import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { BookingView } from '../../domain/booking.js';
 import type { EventView } from '../../domain/event.js';
-import type { BookingService } from '../../services/booking-service.js';
+import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
-import { answerFor } from '../idempotency.js';
+import { replyOnce } from '../idempotency-key.js';
 import { namedUser } from '../named-user.js';
 import { releaseFor } from '../ticket-visibility.js';
 import {
@@ -49,23 +49,26 @@ function oneOf<T>(body: Record<string, unknown>, fields: readonly string[], requ
 
 /** The four calls booking assessments name, mapped onto the same service calls as /api/v1. */
 export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async (app, { service, auth }) => {
-  app.post('/initialize', { schema: { body: InitializeBody, response: { 201: Event } } }, async (request, reply) => {
-    requireAdmin(request.caller);
-    const body = request.body;
-    const answer = answerFor(request, 201, (event: EventView) => event);
-    const event = await service.openEvent(
-      {
-        id: oneOf<string>(body, ['id', 'eventId'], false),
-        name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
-        totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
-        venue: body.venue ?? null,
-        startsAt: body.date ?? null,
+  app.post('/initialize', { schema: { body: InitializeBody, response: { 201: Event } } }, async (request, reply) =>
+    replyOnce(
+      request,
+      reply,
+      201,
+      (event: EventView) => event,
+      async (receipt) => {
+        requireAdmin(request.caller);
+        const body = request.body;
+        const input = {
+          id: oneOf<string>(body, ['id', 'eventId'], false),
+          name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
+          totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
+          venue: body.venue ?? null,
+          startsAt: body.date ?? null,
+        };
+        return service.openEvent(input, requestedBy(request, request.caller), receipt);
       },
-      requestedBy(request, request.caller),
-      answer.receipt,
-    );
-    return answer.send(reply, event);
-  });
+    ),
+  );
 
   app.post(
     '/book',
@@ -81,25 +84,34 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
         },
       },
     },
-    async (request, reply) => {
-      const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const answer = answerFor(request, 201, (booking: BookingView) => ({ status: shortStatus(booking), booking }));
-      const choice = { quantity: request.body.quantity ?? 1, hold: request.body.hold ?? false };
-      const by = requestedBy(request, request.caller);
-      const booking = await service.book(request.body.eventId, userId, choice, by, answer.receipt);
-      return answer.send(reply, booking);
-    },
+    async (request, reply) =>
+      replyOnce(
+        request,
+        reply,
+        201,
+        (booking: BookingView) => ({ status: shortStatus(booking), booking }),
+        async (receipt) => {
+          const userId = bookingUser(request.caller, namedUser(request.body), auth);
+          const choice = { quantity: request.body.quantity ?? 1, hold: request.body.hold ?? false };
+          return service.book(request.body.eventId, userId, choice, requestedBy(request, request.caller), receipt);
+        },
+      ),
   );
 
   app.post(
     '/cancel',
     { config: { bookingCommand: true }, schema: { body: ShortCancelBody, response: { 200: ReleaseEnvelope } } },
-    async (request, reply) => {
-      const userId = bookingUser(request.caller, namedUser(request.body), auth);
-      const answer = answerFor(request, 200, releaseFor(request.caller));
-      const result = await service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), answer.receipt);
-      return answer.send(reply, result);
-    },
+    async (request, reply) =>
+      replyOnce(
+        request,
+        reply,
+        200,
+        (result: ReleaseResult) => releaseFor(result, request),
+        async (receipt) => {
+          const userId = bookingUser(request.caller, namedUser(request.body), auth);
+          return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), receipt);
+        },
+      ),
   );
 
   app.get('/status/:eventId', { schema: { params: EventParams, response: { 200: EventStatus } } }, async (request) => {

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { WebhookService } from '../../services/webhook-service.js';
+import type { Webhook, WebhookWithSecret } from '../../domain/webhook.js';
+import type { TestDelivery as TestDeliveryResult, WebhookService } from '../../services/webhook-service.js';
+import { replyOnce } from '../idempotency-key.js';
 import { requireAdmin } from '../auth.js';
 import {
   CreateWebhookBody,
@@ -19,16 +21,28 @@ export interface WebhookRoutesOptions {
 export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = async (app, { webhooks }) => {
   app.addHook('preHandler', async (request) => requireAdmin(request.caller));
 
-  app.post('/webhooks', { schema: { body: CreateWebhookBody, response: { 201: CreatedWebhook } } }, async (request, reply) => {
-    const { secret, ...webhook } = await webhooks.create(request.body);
-    return reply.code(201).send({ webhook, secret });
-  });
+  // A repeat gets the first answer, secret included: it is in the database already (deliveries are signed with it).
+  app.post('/webhooks', { schema: { body: CreateWebhookBody, response: { 201: CreatedWebhook } } }, async (request, reply) =>
+    replyOnce(
+      request,
+      reply,
+      201,
+      ({ secret, ...webhook }: WebhookWithSecret) => ({ webhook, secret }),
+      (receipt) => webhooks.create(request.body, receipt),
+    ),
+  );
 
   app.get('/webhooks', { schema: { response: { 200: WebhookList } } }, async () => ({ webhooks: await webhooks.list() }));
 
-  app.delete('/webhooks/:id', { schema: { params: WebhookParams, response: { 200: WebhookEnvelope } } }, async (request) => ({
-    webhook: await webhooks.delete(request.params.id),
-  }));
+  app.delete('/webhooks/:id', { schema: { params: WebhookParams, response: { 200: WebhookEnvelope } } }, async (request, reply) =>
+    replyOnce(
+      request,
+      reply,
+      200,
+      (webhook: Webhook) => ({ webhook }),
+      (receipt) => webhooks.delete(request.params.id, receipt),
+    ),
+  );
 
   app.get(
     '/webhooks/:id/deliveries',
@@ -36,7 +50,13 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
     async (request) => webhooks.deliveries(request.params.id, request.query),
   );
 
-  app.post('/webhooks/:id/test', { schema: { params: WebhookParams, response: { 200: TestDelivery } } }, async (request) =>
-    webhooks.sendTest(request.params.id),
+  app.post('/webhooks/:id/test', { schema: { params: WebhookParams, response: { 200: TestDelivery } } }, async (request, reply) =>
+    replyOnce(
+      request,
+      reply,
+      200,
+      (delivery: TestDeliveryResult) => delivery,
+      (receipt) => webhooks.sendTest(request.params.id, receipt),
+    ),
   );
 };

@@ -6,11 +6,12 @@ import type { Caller } from './auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The Idempotency-Key this request claimed; `answered` once its answer is stored. */
-    idempotency: { ref: KeyRef; answered: boolean; renewal: NodeJS.Timeout } | null;
+    /** The Idempotency-Key this request claimed; `kept` once its answer is stored with the change. */
+    idempotency: { ref: KeyRef; kept: boolean; renewal: NodeJS.Timeout } | null;
   }
   interface FastifyContextConfig {
-    /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored; sign-up: nor a password, in any form). */
+    /** false: the route ignores Idempotency-Key (sign-in: a token must never be stored; sign-up: nor a password, in any form).
+     * Every other write route answers through replyOnce. */
     idempotent?: boolean;
   }
 }
@@ -52,8 +53,8 @@ function sendStored(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
 }
 
 /**
- * Idempotency-Key on POST, PATCH and DELETE: claimed before the handler runs, its answer stored
- * (with the change where the route passes a receipt down), replayed to repeats, released on failure.
+ * Idempotency-Key on POST, PATCH and DELETE: claimed before the handler runs, its answer stored with
+ * the change (see replyOnce), replayed to repeats, released when the request is refused or fails.
  */
 export function registerIdempotency(app: FastifyInstance, idempotency: IdempotencyService, authSecret: string): void {
   const fingerprintKey = createHmac('sha256', authSecret).update('boxoffice idempotency fingerprint v1').digest();
@@ -73,47 +74,52 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
     const claimed = { ...ref, token: claim.token };
     // A slow request must not look abandoned: its lease is renewed until it is answered.
     const renewal = setInterval(() => void idempotency.renew(claimed).catch(() => {}), idempotency.renewEveryMs).unref();
-    request.idempotency = { ref: claimed, answered: false, renewal };
-  });
-
-  // A route that passed no receipt down: store its 2xx answer now, right after the change.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const claimed = request.idempotency;
-    if (claimed && !claimed.answered && reply.statusCode < 300 && typeof payload === 'string') {
-      await idempotency.complete(claimed.ref, { statusCode: reply.statusCode, body: payload });
-      claimed.answered = true;
-    }
-    return payload;
+    request.idempotency = { ref: claimed, kept: false, renewal };
   });
 
   // Refused or failed: nothing changed, so the key is free for a corrected retry.
   app.addHook('onResponse', async (request) => {
     const claimed = request.idempotency;
     if (claimed) clearInterval(claimed.renewal);
-    if (claimed && !claimed.answered) {
+    if (claimed && !claimed.kept) {
       await idempotency
         .release(claimed.ref)
         .catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
     }
   });
+
+  // A write route must answer through replyOnce: one that did not has changed something a repeat would change again.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claimed = request.idempotency;
+    if (claimed && !claimed.kept && reply.statusCode < 300) {
+      throw new Error(`${request.method} ${request.routeOptions.url} answered without keeping its Idempotency-Key answer`);
+    }
+    return payload;
+  });
 }
 
-/** A route's answer: sent as the exact bytes stored with the change when the request has a key. */
-export interface Answer<T> {
-  /** For the service to store in the transaction of the change; undefined without a key. */
-  receipt: Receipt<T> | undefined;
-  send(reply: FastifyReply, result: T): FastifyReply;
-}
-
-export function answerFor<T>(request: FastifyRequest, statusCode: number, shape: (result: T) => unknown): Answer<T> {
+/**
+ * How every write route answers: `run` makes the change, handing its service the receipt to store the
+ * answer with it (undefined without a key); the answer is then sent as exactly the bytes kept. A service
+ * that ignores its receipt is a bug, refused with a 500 rather than answered as if a repeat were safe.
+ */
+export async function replyOnce<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusCode: number,
+  shape: (result: T) => unknown,
+  run: (receipt: Receipt<T> | undefined) => Promise<T>,
+): Promise<FastifyReply> {
   const claimed = request.idempotency;
-  const render = (result: T): StoredAnswer => ({ statusCode, body: JSON.stringify(shape(result)) });
-  return {
-    receipt: claimed ? { ref: claimed.ref, render } : undefined,
-    send: (reply, result) => {
-      if (!claimed) return reply.code(statusCode).send(shape(result));
-      claimed.answered = true;
-      return sendStored(reply, render(result));
+  if (!claimed) return reply.code(statusCode).send(shape(await run(undefined)));
+  let kept: StoredAnswer | null = null;
+  await run({
+    keep: (result) => {
+      kept = { statusCode, body: JSON.stringify(shape(result)) };
+      return { ref: claimed.ref, answer: kept };
     },
-  };
+  });
+  if (!kept) throw new Error(`${request.method} ${request.routeOptions.url} did not keep its Idempotency-Key answer`);
+  claimed.kept = true;
+  return sendStored(reply, kept);
 }
