@@ -143,6 +143,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trimBodyStrings(request.body);
   });
 
+  // The page answers browsers on every path the server's own routes leave free; those routes say which they take.
+  const serverSegments = new Set<string>();
+  app.addHook('onRoute', ({ url }) => {
+    const first = url.split('/')[1] ?? '';
+    if (first !== '' && first !== '*') serverSegments.add(first);
+  });
   registerSecurityHeaders(app);
   deps.metrics.register(app);
   await registerOpenApi(app);
@@ -151,7 +157,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerIdempotency(app, deps.idempotency, deps.auth.authSecret);
 
   await app.register(operationsRoutes, { store: deps.store });
-  await app.register(uiRoutes);
+  await app.register(uiRoutes, { serverSegments });
   await app.register(shortApiRoutes, { service: deps.service, auth: deps.auth });
   await app.register(
     async (api) => {

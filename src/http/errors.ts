@@ -1,8 +1,29 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import { DomainError, type DomainErrorDetails, ERROR_CODES, type FieldError } from '../domain/errors.js';
+
+/** Refusals of the HTTP layer itself, before any use-case runs: not among the domain's codes. */
+export const HTTP_ERROR_CODES = ['RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const;
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number];
+
+/** Every code a problem+json answer may carry. */
+export const PROBLEM_CODES = [...ERROR_CODES, ...HTTP_ERROR_CODES] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+export class HttpRefusal extends Error {
+  constructor(
+    readonly code: HttpErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpRefusal';
+  }
+}
+
+/** What an answer can be made of: a DomainError, or a refusal of the HTTP layer. */
+type Problem = { code: ProblemCode; message: string; details?: DomainErrorDetails };
 
 /** The one place that turns a stable error code into an HTTP status. */
-export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+export const STATUS_BY_CODE: Record<ProblemCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -30,7 +51,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-const TITLES: Record<ErrorCode, string> = {
+const TITLES: Record<ProblemCode, string> = {
   VALIDATION_FAILED: 'The request is not valid',
   UNAUTHORIZED: 'Authentication is required',
   FORBIDDEN: 'Not allowed for this caller',
@@ -67,27 +88,27 @@ export interface ProblemBody {
   title: string;
   status: number;
   detail: string;
-  code: ErrorCode;
+  code: ProblemCode;
   requestId: string;
   errors?: FieldError[];
   [extension: string]: unknown;
 }
 
-export function problemFor(error: DomainError, requestId: string): ProblemBody {
+export function problemFor(error: Problem, requestId: string): ProblemBody {
   const status = STATUS_BY_CODE[error.code];
   return {
-    ...error.details.extensions,
+    ...error.details?.extensions,
     type: `/problems/${error.code.toLowerCase().replaceAll('_', '-')}`,
     title: TITLES[error.code],
     status,
     detail: error.message,
     code: error.code,
     requestId,
-    ...(error.details.errors ? { errors: error.details.errors } : {}),
+    ...(error.details?.errors ? { errors: error.details.errors } : {}),
   };
 }
 
-export function sendProblem(reply: FastifyReply, error: DomainError): FastifyReply {
+export function sendProblem(reply: FastifyReply, error: Problem): FastifyReply {
   const body = problemFor(error, reply.request.id);
   if (error.code === 'UNAUTHORIZED') reply.header('www-authenticate', WWW_AUTHENTICATE);
   if (error.code === 'UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS);
@@ -115,7 +136,7 @@ function fieldErrors(issues: readonly AjvIssue[], part: string | undefined): Fie
 }
 
 // Fastify's and its plugins' own 4xx refusals that have a code of their own; any other 4xx is a bad request.
-const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+const CODE_BY_STATUS: Partial<Record<number, ProblemCode>> = {
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
@@ -124,13 +145,13 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   429: 'RATE_LIMITED',
 };
 
-const DETAIL_BY_CODE: Partial<Record<ErrorCode, string>> = {
+const DETAIL_BY_CODE: Partial<Record<ProblemCode, string>> = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than the 16 KiB limit.',
   UNSUPPORTED_MEDIA_TYPE: 'Send the request body as application/json.',
 };
 
-/** Fastify's own 4xx errors (parsing, limits, validation) as DomainErrors; null for anything unexpected. */
-function fromFastifyError(error: FastifyError): DomainError | null {
+/** Fastify's own 4xx errors (parsing, limits, validation) as problems; null for anything unexpected. */
+function fromFastifyError(error: FastifyError): Problem | null {
   if (error.validation) {
     const errors = fieldErrors(error.validation, error.validationContext);
     const summary = errors.map((issue) => `${issue.path} ${issue.message}`).join('; ');
@@ -146,15 +167,16 @@ function fromFastifyError(error: FastifyError): DomainError | null {
     );
   }
   const code = CODE_BY_STATUS[status] ?? 'VALIDATION_FAILED';
-  return new DomainError(code, DETAIL_BY_CODE[code] ?? `The request was refused: ${error.message}`);
+  return { code, message: DETAIL_BY_CODE[code] ?? `The request was refused: ${error.message}` };
 }
 
 /** Every error leaves as problem+json; nothing about a 5xx but its request id reaches the client. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const known = error instanceof DomainError ? error : fromFastifyError(error);
+    const known = error instanceof DomainError || error instanceof HttpRefusal ? error : fromFastifyError(error);
     if (known) {
-      if (known.code === 'UNAVAILABLE') request.log.warn({ err: known.cause ?? known }, 'database unavailable');
+      if (known instanceof DomainError && known.code === 'UNAVAILABLE')
+        request.log.warn({ err: known.cause ?? known }, 'database unavailable');
       return sendProblem(reply, known);
     }
     request.log.error({ err: error }, 'unhandled error');

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { DomainError } from '../domain/errors.js';
+import { HttpRefusal } from './errors.js';
 
 export interface RateLimitOptions {
   max: number;
@@ -27,6 +27,6 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     enableDraftSpec: true,
     nameSpace: 'boxoffice-rate:',
     ...(options.redis ? { redis: options.redis, skipOnError: true } : {}),
-    errorResponseBuilder: (_request, context) => new DomainError('RATE_LIMITED', `Too many requests; try again in ${context.after}.`),
+    errorResponseBuilder: (_request, context) => new HttpRefusal('RATE_LIMITED', `Too many requests; try again in ${context.after}.`),
   });
 }

@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
 import { AUDIT_ACTIONS } from '../domain/audit.js';
 import { BOOKING_STATUSES } from '../domain/booking.js';
-import { ERROR_CODES } from '../domain/errors.js';
+import { PROBLEM_CODES } from './errors.js';
 import { WAITLIST_MODES } from '../domain/event.js';
 import { USER_ROLES } from '../domain/user.js';
 import {
@@ -110,7 +110,7 @@ export const Problem = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
-    code: OneOf(ERROR_CODES),
+    code: OneOf(PROBLEM_CODES),
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
     booking: Type.Optional(Booking),

@@ -1,52 +1,35 @@
 import { clearSession, currentSession } from './session.js';
 
-// The shapes the server answers with, straight from its domain types (type-only: nothing of the
-// server is bundled into the page).
-import type { AuditEntry } from '../domain/audit.js';
-import type { BookingStatus, BookingView as Booking } from '../domain/booking.js';
-import type { EventView as BoxEvent, EventPatch, EventSettings, NewEvent, WaitlistMode } from '../domain/event.js';
-import type { Role } from '../domain/user.js';
+// The shapes the server answers with, from its HTTP contract (type-only: nothing of the server is
+// bundled into the page).
+import type {
+  AuditEntryAnswer as AuditEntry,
+  BookingAnswer as Booking,
+  BookingStatus,
+  DeliveryAttemptAnswer as Delivery,
+  EventAnswer as BoxEvent,
+  EventPatchBody as EventPatch,
+  NewEventBody,
+  ProblemAnswer,
+  Role,
+  SessionProfile as SessionInfo,
+  WaitlistMode,
+  WebhookAnswer as Webhook,
+} from '../http/contract.js';
 
-export type { AuditEntry, Booking, BookingStatus, BoxEvent, EventPatch, EventSettings, Role, WaitlistMode };
+export type { AuditEntry, Booking, BookingStatus, BoxEvent, Delivery, EventPatch, Role, SessionInfo, WaitlistMode, Webhook };
+
+/** The booking rules of an event, as the organizer's forms edit them. */
+export type EventSettings = Pick<BoxEvent, 'maxPerBooking' | 'waitlistMode' | 'offerTtlSeconds' | 'holdTtlSeconds'>;
 
 /** A booking of mine on My tickets: the booking with the event it belongs to. */
 export type MyBooking = Booking & { event: { id: string; name: string; startsAt: string | null; timeZone: string } };
 
-export interface SessionInfo {
-  userId: string;
-  role: Role;
-  /** The name given at sign-up; null for the organizer and for people who gave none. */
-  name: string | null;
-}
+/** The server's problem details; a request that never got an answer gets one made up, with code NETWORK_ERROR. */
+export type Problem = Omit<ProblemAnswer, 'code'> & { code: ProblemAnswer['code'] | typeof NETWORK_ERROR };
 
-export interface Webhook {
-  id: string;
-  url: string;
-  actions: string[] | null;
-  createdAt: string;
-}
-
-export interface Delivery {
-  seq: number;
-  action: string;
-  attempt: number;
-  statusCode: number | null;
-  error: string | null;
-  durationMs: number | null;
-  at: string;
-  nextAttemptAt: string | null;
-}
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  requestId?: string;
-  errors?: { path: string; message: string }[];
-  booking?: Booking;
-}
+/** The code of a request that never reached the server or never came back. */
+export const NETWORK_ERROR = 'NETWORK_ERROR';
 
 /** A failed call: the server's problem details, or a problem made up for a request that never got an answer. */
 export class ApiError extends Error {
@@ -63,11 +46,8 @@ export class ApiError extends Error {
   }
 }
 
-/** The code of a request that never reached the server or never came back. */
-export const NETWORK_ERROR = 'NETWORK_ERROR';
-
 /** What the organizer's form sends to create an event: the server makes an id when none is given. */
-export type EventInput = Omit<NewEvent, 'id'> & { id?: string };
+export type EventInput = Omit<NewEventBody, 'id'> & { id?: string };
 
 interface CallOptions {
   method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';

@@ -8,25 +8,12 @@ import { DomainError } from '../../domain/errors.js';
 export interface UiRoutesOptions {
   /** The Vite build of src/ui; `npm run build` writes it to dist/ui. */
   root?: string;
+  /** First path segments of the server's own routes (api, docs, book…), so a browser never gets the page for them. */
+  serverSegments: ReadonlySet<string>;
 }
 
 // Three levels up is the repository from src/http/routes and from dist/http/routes alike.
 const BUILT_UI = fileURLToPath(new URL('../../../dist/ui/', import.meta.url));
-
-/** First path segments that belong to the server, so a browser never gets the page for them. */
-const SERVER_SEGMENTS = new Set([
-  'api',
-  'assets',
-  'docs',
-  'openapi.json',
-  'status',
-  'healthz',
-  'readyz',
-  'metrics',
-  'initialize',
-  'book',
-  'cancel',
-]);
 
 // A browser that asks for HTML, unless it says it will take none (text/html;q=0).
 const ACCEPTS_HTML = /text\/html(?!\s*;\s*q=0(?:\.0*)?\s*(?:,|$))/i;
@@ -39,17 +26,18 @@ function cacheHeaders(assets: string): (reply: FastifyReply, path: string) => vo
 }
 
 /** A client-side route of the page: a GET from a browser for a path the server does not own. */
-function wantsPage(request: FastifyRequest): boolean {
+function wantsPage(request: FastifyRequest, serverSegments: ReadonlySet<string>): boolean {
   if (!ACCEPTS_HTML.test(request.headers.accept ?? '')) return false;
   const path = request.url.split('?')[0] ?? '/';
   const segments = path.split('/').filter(Boolean);
-  if (SERVER_SEGMENTS.has(segments[0] ?? '')) return false;
+  // Assets are the page's files: a missing one is a 404, never the page.
+  if (segments[0] === 'assets' || serverSegments.has(segments[0] ?? '')) return false;
   // A name with a dot is a file that does not exist (favicon.ico, robots.txt), not a page.
   return !(segments.at(-1) ?? '').includes('.');
 }
 
 /** Serves the web page (the Vite build) at / and its client-side routes; everything else stays a 404 problem. */
-export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { root = BUILT_UI }) => {
+export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { root = BUILT_UI, serverSegments }) => {
   if (!existsSync(join(root, 'index.html'))) {
     app.log.warn({ root }, 'the web page is not built; run npm run build to serve it at /');
     app.get('/', async () => {
@@ -71,5 +59,5 @@ export const uiRoutes: FastifyPluginAsync<UiRoutesOptions> = async (app, { root 
     acceptRanges: false,
     setHeaders: cacheHeaders(join(root, 'assets', '/')),
   });
-  app.get('/*', async (request, reply) => (wantsPage(request) ? reply.sendFile('index.html') : reply.callNotFound()));
+  app.get('/*', async (request, reply) => (wantsPage(request, serverSegments) ? reply.sendFile('index.html') : reply.callNotFound()));
 };

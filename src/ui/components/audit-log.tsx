@@ -59,16 +59,11 @@ function show(field: string, value: unknown, fields: EventFields): string {
 
 /** What an entry set, as "old → new" for every event field it changed. */
 function changesOf(entry: AuditEntry, before: EventFields): { field: string; from: string | null; to: string }[] {
-  const snapshot = (entry.event ?? {}) as EventFields;
-  const set = entry.data ?? {};
-  const after = { ...before, ...snapshot, ...set };
+  const set = (entry.data ?? {}) as EventFields;
+  const after = { ...before, ...set };
   const created = entry.action === 'event.created';
   return Object.keys(FIELDS)
-    .filter(
-      (field) =>
-        (field in set || field in snapshot) &&
-        (created ? after[field] !== undefined && after[field] !== null : before[field] !== after[field]),
-    )
+    .filter((field) => field in set && (created ? after[field] !== undefined && after[field] !== null : before[field] !== after[field]))
     .map((field) => ({
       field: FIELDS[field] ?? field,
       from: created ? null : show(field, before[field], before),
@@ -94,7 +89,7 @@ function rowsOf(entries: readonly AuditEntry[]): Row[] {
   let fields: EventFields = {};
   return entries.map((entry) => {
     const changes = entry.action.startsWith('event.') ? changesOf(entry, fields) : [];
-    fields = { ...fields, ...(entry.event ?? {}), ...(entry.action.startsWith('event.') ? (entry.data ?? {}) : {}) };
+    if (entry.action.startsWith('event.')) fields = { ...fields, ...(entry.data ?? {}) };
     return { entry, changes };
   });
 }
