@@ -45,6 +45,11 @@ export interface ReplayedBooking {
   /** It was confirmed at some point, so it has a ticket code for good (I8). */
   everConfirmed: boolean;
   checkedInAt: string | null;
+  /**
+   * Whether it asked for a hold, where the log tells: a hold starts held, never confirmed outright, and
+   * in auto mode leaves the waiting list offered, never promoted. Null while the log has not told.
+   */
+  hold: boolean | null;
 }
 
 export interface AuditReplayResult {
@@ -262,6 +267,7 @@ export class AuditReplay {
       expiresAt: null,
       everConfirmed: false,
       checkedInAt: null,
+      hold: status === 'waitlisted' ? null : status === 'pending',
     };
     this.bookings.set(bookingId, booking);
     this.activeByUser.set(userId, bookingId);
@@ -320,6 +326,7 @@ export class AuditReplay {
     if (!offered && event.waitlistMode === 'offer') {
       this.report('I6', booking.id, `entry ${entry.seq} confirms booking ${booking.id} outright although the event offers`);
     }
+    if (event.waitlistMode === 'auto') booking.hold = offered;
     event.waitlistCount -= 1;
     event.waitlistTickets -= booking.quantity;
     if (!offered) this.confirm(event, booking);

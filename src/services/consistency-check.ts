@@ -150,6 +150,10 @@ async function checkBookings(
     if (booking.quantity !== expected.quantity) {
       report('I6', booking.id, `${stored} for ${booking.quantity} tickets, the audit log gives ${expected.quantity}`);
     }
+    if (expected.hold !== null && booking.hold !== expected.hold) {
+      const log = expected.hold ? 'a hold' : 'a booking without a hold';
+      report('I6', booking.id, `${stored} as ${booking.hold ? 'a hold' : 'a booking without a hold'}, the audit log gives ${log}`);
+    }
     if (booking.checkedInAt !== expected.checkedInAt) {
       const log = expected.checkedInAt === null ? 'no check-in' : `check-in at ${expected.checkedInAt}`;
       report('I6', booking.id, `${stored} with check-in ${String(booking.checkedInAt)}, the audit log gives ${log}`);

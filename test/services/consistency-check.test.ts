@@ -197,6 +197,15 @@ describe.each(ENGINES)('consistency check on $name', (engine) => {
     expect(found.every((d) => d.invariant === 'I6')).toBe(true);
   });
 
+  it('reports I6 when the booking.held entry of a hold that was confirmed is deleted: a hold is never confirmed outright', async () => {
+    const id = await openEvent({ totalTickets: 2 });
+    await service.book(id, 'ann', { quantity: 1, hold: true }, BY);
+    await service.confirm(id, 'ann', BY);
+    const annId = await bookingIdOf(id, 'ann');
+    await db.deleteFrom('audit_log').where('event_id', '=', id).where('action', '=', 'booking.held').execute();
+    expect(summary(await check.checkEvent(id))).toEqual([{ invariant: 'I6', bookingId: annId }]);
+  });
+
   it('reports I6 for a stored booking the audit log never accepted', async () => {
     const id = await soldOut();
     await db
