@@ -107,15 +107,15 @@ export async function replyOnce<T>(
   request: FastifyRequest,
   reply: FastifyReply,
   statusCode: number,
-  shape: (result: T) => unknown,
+  shape: (result: T, request: FastifyRequest) => unknown,
   run: (receipt: Receipt<T> | undefined) => Promise<T>,
 ): Promise<FastifyReply> {
   const claimed = request.idempotency;
-  if (!claimed) return reply.code(statusCode).send(shape(await run(undefined)));
+  if (!claimed) return reply.code(statusCode).send(shape(await run(undefined), request));
   let kept: StoredAnswer | null = null;
   await run({
     keep: (result) => {
-      kept = { statusCode, body: JSON.stringify(shape(result)) };
+      kept = { statusCode, body: JSON.stringify(shape(result, request)) };
       return { ref: claimed.ref, answer: kept };
     },
   });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import type { BookingView } from '../../domain/booking.js';
-import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
+import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireBookingReader, requireStaff } from '../auth.js';
 import { csvRecord } from '../csv.js';
 import { replyOnce } from '../idempotency-key.js';
@@ -81,16 +81,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
     '/events/:eventId/bookings/:userId',
     { config: { bookingCommand: true }, schema: { params: BookingParams, body: ReduceBody, response: { 200: ReleaseEnvelope } } },
     async (request, reply) =>
-      replyOnce(
-        request,
-        reply,
-        200,
-        (result: ReleaseResult) => releaseFor(result, request),
-        async (receipt) => {
-          const userId = bookingUser(request.caller, request.params.userId, auth);
-          return service.reduce(request.params.eventId, userId, request.body.quantity, requestedBy(request, request.caller), receipt);
-        },
-      ),
+      replyOnce(request, reply, 200, releaseFor, async (receipt) => {
+        const userId = bookingUser(request.caller, request.params.userId, auth);
+        return service.reduce(request.params.eventId, userId, request.body.quantity, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.get(
@@ -106,16 +100,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<BookingRoutesOptions> = as
     '/events/:eventId/bookings/:userId',
     { config: { bookingCommand: true }, schema: { params: BookingParams, response: { 200: ReleaseEnvelope } } },
     async (request, reply) =>
-      replyOnce(
-        request,
-        reply,
-        200,
-        (result: ReleaseResult) => releaseFor(result, request),
-        async (receipt) => {
-          const userId = bookingUser(request.caller, request.params.userId, auth);
-          return service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), receipt);
-        },
-      ),
+      replyOnce(request, reply, 200, releaseFor, async (receipt) => {
+        const userId = bookingUser(request.caller, request.params.userId, auth);
+        return service.cancel(request.params.eventId, userId, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.get(

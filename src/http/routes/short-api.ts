@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { BookingView } from '../../domain/booking.js';
 import type { EventView } from '../../domain/event.js';
-import type { BookingService, ReleaseResult } from '../../services/booking-service.js';
+import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
 import { replyOnce } from '../idempotency-key.js';
 import { namedUser } from '../named-user.js';
@@ -102,16 +102,10 @@ export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async 
     '/cancel',
     { config: { bookingCommand: true }, schema: { body: ShortCancelBody, response: { 200: ReleaseEnvelope } } },
     async (request, reply) =>
-      replyOnce(
-        request,
-        reply,
-        200,
-        (result: ReleaseResult) => releaseFor(result, request),
-        async (receipt) => {
-          const userId = bookingUser(request.caller, namedUser(request.body), auth);
-          return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), receipt);
-        },
-      ),
+      replyOnce(request, reply, 200, releaseFor, async (receipt) => {
+        const userId = bookingUser(request.caller, namedUser(request.body), auth);
+        return service.cancel(request.body.eventId, userId, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.get('/status/:eventId', { schema: { params: EventParams, response: { 200: EventStatus } } }, async (request) => {
