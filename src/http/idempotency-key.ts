@@ -98,6 +98,9 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
   });
 }
 
+/** The shape of an answer that is the result itself. */
+export const asIs = <T>(result: T): T => result;
+
 /**
  * How every write route answers: `run` makes the change, handing its service the receipt to store the
  * answer with it (undefined without a key); the answer is then sent as exactly the bytes kept. A service

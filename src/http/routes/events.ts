@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { BookingService } from '../../services/booking-service.js';
 import type { EventView } from '../../domain/event.js';
 import { requestedBy, requireAdmin } from '../auth.js';
-import { replyOnce } from '../idempotency-key.js';
+import { asIs, replyOnce } from '../idempotency-key.js';
 import { AuditEntry, AuditQuery, CreateEventBody, Event, EventParams, PageQuery, PatchEventBody } from '../schemas.js';
 
 export interface EventRoutesOptions {
@@ -12,17 +12,11 @@ export interface EventRoutesOptions {
 
 export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async (app, { service }) => {
   app.post('/events', { schema: { body: CreateEventBody, response: { 201: Event } } }, async (request, reply) =>
-    replyOnce(
-      request,
-      reply,
-      201,
-      (event: EventView) => event,
-      async (receipt) => {
-        requireAdmin(request.caller);
-        const { venue = null, startsAt = null, ...rest } = request.body;
-        return service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), receipt);
-      },
-    ),
+    replyOnce(request, reply, 201, asIs<EventView>, async (receipt) => {
+      requireAdmin(request.caller);
+      const { venue = null, startsAt = null, ...rest } = request.body;
+      return service.openEvent({ ...rest, venue, startsAt }, requestedBy(request, request.caller), receipt);
+    }),
   );
 
   app.get(
@@ -44,16 +38,10 @@ export const eventRoutes: FastifyPluginAsyncTypebox<EventRoutesOptions> = async 
     '/events/:eventId',
     { schema: { params: EventParams, body: PatchEventBody, response: { 200: Event } } },
     async (request, reply) =>
-      replyOnce(
-        request,
-        reply,
-        200,
-        (event: EventView) => event,
-        async (receipt) => {
-          requireAdmin(request.caller);
-          return service.updateEvent(request.params.eventId, request.body, requestedBy(request, request.caller), receipt);
-        },
-      ),
+      replyOnce(request, reply, 200, asIs<EventView>, async (receipt) => {
+        requireAdmin(request.caller);
+        return service.updateEvent(request.params.eventId, request.body, requestedBy(request, request.caller), receipt);
+      }),
   );
 
   app.get(

@@ -5,7 +5,7 @@ import type { BookingView } from '../../domain/booking.js';
 import type { EventView } from '../../domain/event.js';
 import type { BookingService } from '../../services/booking-service.js';
 import { type AuthOptions, bookingUser, requestedBy, requireAdmin, requireBookingReader } from '../auth.js';
-import { replyOnce } from '../idempotency-key.js';
+import { asIs, replyOnce } from '../idempotency-key.js';
 import { namedUser } from '../named-user.js';
 import { releaseFor } from '../ticket-visibility.js';
 import {
@@ -50,24 +50,18 @@ function oneOf<T>(body: Record<string, unknown>, fields: readonly string[], requ
 /** The four calls booking assessments name, mapped onto the same service calls as /api/v1. */
 export const shortApiRoutes: FastifyPluginAsyncTypebox<ShortApiOptions> = async (app, { service, auth }) => {
   app.post('/initialize', { schema: { body: InitializeBody, response: { 201: Event } } }, async (request, reply) =>
-    replyOnce(
-      request,
-      reply,
-      201,
-      (event: EventView) => event,
-      async (receipt) => {
-        requireAdmin(request.caller);
-        const body = request.body;
-        const input = {
-          id: oneOf<string>(body, ['id', 'eventId'], false),
-          name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
-          totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
-          venue: body.venue ?? null,
-          startsAt: body.date ?? null,
-        };
-        return service.openEvent(input, requestedBy(request, request.caller), receipt);
-      },
-    ),
+    replyOnce(request, reply, 201, asIs<EventView>, async (receipt) => {
+      requireAdmin(request.caller);
+      const body = request.body;
+      const input = {
+        id: oneOf<string>(body, ['id', 'eventId'], false),
+        name: oneOf<string>(body, ['name', 'eventName', 'title'], true) as string,
+        totalTickets: oneOf<number>(body, ['totalTickets', 'tickets'], true) as number,
+        venue: body.venue ?? null,
+        startsAt: body.date ?? null,
+      };
+      return service.openEvent(input, requestedBy(request, request.caller), receipt);
+    }),
   );
 
   app.post(

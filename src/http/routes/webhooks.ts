@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Webhook, WebhookWithSecret } from '../../domain/webhook.js';
 import type { TestDelivery as TestDeliveryResult, WebhookService } from '../../services/webhook-service.js';
-import { replyOnce } from '../idempotency-key.js';
+import { asIs, replyOnce } from '../idempotency-key.js';
 import { requireAdmin } from '../auth.js';
 import {
   CreateWebhookBody,
@@ -51,12 +51,6 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<WebhookRoutesOptions> = as
   );
 
   app.post('/webhooks/:id/test', { schema: { params: WebhookParams, response: { 200: TestDelivery } } }, async (request, reply) =>
-    replyOnce(
-      request,
-      reply,
-      200,
-      (delivery: TestDeliveryResult) => delivery,
-      (receipt) => webhooks.sendTest(request.params.id, receipt),
-    ),
+    replyOnce(request, reply, 200, asIs<TestDeliveryResult>, (receipt) => webhooks.sendTest(request.params.id, receipt)),
   );
 };
