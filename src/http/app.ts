@@ -16,6 +16,7 @@ import { registerIdempotency } from './idempotency.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
+import { serializerCompiler } from './response-serializer.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { requireSameOrigin, sessionToken } from './session-cookie.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -94,6 +95,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // JSON in, JSON out: a text body is 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
   // Many clients send Content-Type: application/json with no body at all: that means no fields.
