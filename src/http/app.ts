@@ -109,40 +109,49 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // Keep-alive connections still bring requests while the server drains: send them elsewhere, politely.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
-    reply.header('x-request-id', request.id).header('connection', 'close');
-    return sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
-  });
   app.decorateRequest('caller');
   app.decorateRequest('credentials', null);
-  // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.
+  // Identify first, so rate limiting (a route-level hook, run after this one) can count per client. The hooks
+  // that run for every request are callback-style: most finish synchronously, and an async one costs a promise
+  // and a microtask turn each.
   const identify = callerIdentifier(deps.auth);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Keep-alive connections still bring requests while the server drains: send them elsewhere, politely.
+    if (closing) {
+      reply.header('connection', 'close');
+      sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
+      return;
+    }
     if (request.routeOptions.config.signIn) {
       request.caller = { kind: 'anonymous' };
+      done();
       return;
     }
     // The header wins: an API client's explicit credentials over whatever cookie a browser holds.
     const cookieToken = request.headers.authorization ? null : sessionToken(request.headers.cookie);
-    if (cookieToken) {
-      const caller = await identify(`Bearer ${cookieToken}`);
-      // An expired session cookie leaves the browser anonymous rather than failing public reads.
-      request.caller = caller.kind === 'rejected' ? { kind: 'anonymous' } : caller;
-      request.credentials = caller.kind === 'rejected' ? null : 'cookie';
-      return;
-    }
-    request.caller = await identify(request.headers.authorization);
-    request.credentials = request.caller.kind === 'anonymous' ? null : 'header';
+    const identified = (caller: Caller) => {
+      if (cookieToken) {
+        // An expired session cookie leaves the browser anonymous rather than failing public reads.
+        request.caller = caller.kind === 'rejected' ? { kind: 'anonymous' } : caller;
+        request.credentials = caller.kind === 'rejected' ? null : 'cookie';
+      } else {
+        request.caller = caller;
+        request.credentials = caller.kind === 'anonymous' ? null : 'header';
+      }
+      done();
+    };
+    const caller = identify(cookieToken ? `Bearer ${cookieToken}` : request.headers.authorization);
+    if (caller instanceof Promise) caller.then(identified, done);
+    else identified(caller);
   });
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     refuseRejected(request.caller);
     if (request.credentials === 'cookie') requireSameOrigin(request);
     request.body ??= {};
     refuseMalformedText(request);
     trimBodyStrings(request.body);
+    done();
   });
 
   registerSecurityHeaders(app);
