@@ -3,6 +3,7 @@ import type { AuditEntry, RequestedBy } from '../domain/audit.js';
 import { type BookingStatus, type BookingView, toBookingView } from '../domain/booking.js';
 import {
   type CommandOutcome,
+  type EventChanges,
   type EventCommand,
   type EventState,
   type Succeeded,
@@ -19,7 +20,7 @@ import { normalizeTicketCode } from '../domain/ticket-code.js';
 import { newBookingId } from './booking-id.js';
 import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, type EventBatch, EventBatcher } from './event-batcher.js';
 import type { KeyRef, Receipt, StoredAnswer } from './idempotency.js';
 import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
@@ -120,7 +121,11 @@ export class BookingService {
     options: ServiceOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
+    this.batcher = new EventBatcher(
+      (batches) => this.runBatches(batches),
+      options.batch ?? DEFAULT_BATCH_LIMITS,
+      store.concurrentTransactions,
+    );
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
@@ -280,26 +285,55 @@ export class BookingService {
 
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
   async runBatch(eventId: string, queued: readonly QueuedCommand[]): Promise<CommandOutcome[]> {
-    const commands = queued.map((entry) => entry.command);
-    const needs = stateNeeds(commands);
+    const [outcomes] = await this.runBatches([{ eventId, commands: queued }]);
+    return outcomes ?? [];
+  }
+
+  /**
+   * Decides and applies the batches of several events in ONE transaction: the events are locked first, all
+   * at once in the database's order of their ids, then each batch is decided on its own event's state
+   * exactly as if it ran alone, and every command gets its own outcome.
+   */
+  async runBatches(batches: readonly EventBatch<QueuedCommand>[]): Promise<CommandOutcome[][]> {
     return this.store.transaction(async (tx) => {
-      const event = await tx.lockEvent(eventId);
-      if (!event) return commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const);
-      // Taken under the lock, so timestamps follow commit order.
+      const locked = new Map((await tx.lockEvents(batches.map((batch) => batch.eventId))).map((event) => [event.id, event]));
+      // Taken under the locks, so timestamps follow commit order.
       const now = this.clock();
-      const state = await tx.loadEventState(event, {
-        ...needs,
-        now: new Date(now).toISOString(),
-        waitlistDepth: (locked, lapsed) => waitlistDepthGuess(commands, locked, lapsed),
+      const found = batches.flatMap((batch) => {
+        const event = locked.get(batch.eventId);
+        return event ? [{ batch, event, commands: batch.commands.map((entry) => entry.command) }] : [];
       });
-      const { outcomes, changes } = await decideLoadingDeeper(tx, state, commands, now);
+      const states = await tx.loadEventStates(
+        found.map(({ event, commands }) => ({
+          event,
+          needs: {
+            ...stateNeeds(commands),
+            now: new Date(now).toISOString(),
+            waitlistDepth: (lockedEvent: EventRecord, lapsed: number) => waitlistDepthGuess(commands, lockedEvent, lapsed),
+          },
+        })),
+      );
+      const decided = new Map<string, CommandOutcome[]>();
+      const changes: EventChanges[] = [];
+      for (const [index, { batch, commands }] of found.entries()) {
+        const state = states[index];
+        if (!state) throw new Error(`no state loaded for event ${batch.eventId}`);
+        const decision = await decideLoadingDeeper(tx, state, commands, now);
+        decided.set(batch.eventId, decision.outcomes);
+        changes.push(decision.changes);
+      }
       await tx.applyChanges(changes);
       // The answers keyed requests will get commit with the changes they answer.
-      for (const [index, outcome] of outcomes.entries()) {
-        const kept = queued[index]?.record?.(outcome);
-        if (kept) await tx.storeAnswer(kept.ref, kept.answer);
+      for (const { batch } of found) {
+        const outcomes = decided.get(batch.eventId) ?? [];
+        for (const [index, outcome] of outcomes.entries()) {
+          const kept = batch.commands[index]?.record?.(outcome);
+          if (kept) await tx.storeAnswer(kept.ref, kept.answer);
+        }
       }
-      return outcomes;
+      return batches.map(
+        (batch) => decided.get(batch.eventId) ?? batch.commands.map(() => ({ ok: false, error: eventNotFound(batch.eventId) }) as const),
+      );
     });
   }
 

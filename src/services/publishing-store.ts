@@ -29,6 +29,10 @@ export class PublishingStore implements BoxofficeStore {
     private readonly observers: readonly CommitObserver[] = [],
   ) {}
 
+  get concurrentTransactions(): number {
+    return this.store.concurrentTransactions;
+  }
+
   async transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     let applied: EventChanges[] = [];
     let created: OpenedEvent[] = [];
@@ -38,7 +42,8 @@ export class PublishingStore implements BoxofficeStore {
       created = [];
       return work({
         lockEvent: (eventId) => tx.lockEvent(eventId),
-        loadEventState: (event, needs) => tx.loadEventState(event, needs),
+        lockEvents: (eventIds) => tx.lockEvents(eventIds),
+        loadEventStates: (wanted) => tx.loadEventStates(wanted),
         waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
         storeAnswer: (ref, answer) => tx.storeAnswer(ref, answer),
         createEvent: async (opened) => {
@@ -47,7 +52,7 @@ export class PublishingStore implements BoxofficeStore {
         },
         applyChanges: async (changes) => {
           await tx.applyChanges(changes);
-          applied.push(changes);
+          applied.push(...changes);
         },
       });
     });

@@ -59,9 +59,26 @@ class SqlEventTransaction implements EventTransaction {
     return this.events.lock(eventId);
   }
 
-  async loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState> {
-    const [latestBookings, ticketHolders, lapsed] = await Promise.all([
-      this.bookings.latestForUsers(event.id, needs.userIds),
+  lockEvents(eventIds: readonly string[]): Promise<EventRecord[]> {
+    return this.events.lockMany(eventIds);
+  }
+
+  async loadEventStates(wanted: readonly { event: EventRecord; needs: EventStateNeeds }[]): Promise<EventState[]> {
+    // The users of every event in one statement: a batch over a hundred events still reads them at once.
+    const latest = await this.bookings.latestForUsers(wanted.map(({ event, needs }) => ({ eventId: event.id, userIds: needs.userIds })));
+    return Promise.all(
+      wanted.map(({ event, needs }) =>
+        this.loadEventState(
+          event,
+          needs,
+          latest.filter((booking) => booking.eventId === event.id),
+        ),
+      ),
+    );
+  }
+
+  private async loadEventState(event: EventRecord, needs: EventStateNeeds, latestBookings: Booking[]): Promise<EventState> {
+    const [ticketHolders, lapsed] = await Promise.all([
       this.bookings.withTicketCodes(needs.ticketCodes),
       event.heldCount > 0 ? this.bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
     ]);
@@ -85,12 +102,12 @@ class SqlEventTransaction implements EventTransaction {
     }
   }
 
-  async applyChanges(changes: EventChanges): Promise<void> {
+  async applyChanges(changes: readonly EventChanges[]): Promise<void> {
     // Cancellations free (event, user) before a re-booking by the same user takes it.
-    await this.bookings.updateMany(changes.updated);
-    await this.bookings.insertMany(changes.created);
-    if (changes.event) await this.events.save(changes.event);
-    await this.audit.append(changes.audit);
+    await this.bookings.updateMany(changes.flatMap((change) => change.updated));
+    await this.bookings.insertMany(changes.flatMap((change) => change.created));
+    await this.events.saveMany(changes.flatMap((change) => (change.event ? [change.event] : [])));
+    await this.audit.append(changes.flatMap((change) => change.audit));
   }
 }
 
@@ -98,6 +115,8 @@ class SqlEventTransaction implements EventTransaction {
 export class SqlStore implements BoxofficeStore {
   readonly db: Db;
   readonly dialect: Dialect;
+  // One writer on SQLite; a pool writes a few events' batches at once without taking every connection.
+  readonly concurrentTransactions: number;
   private readonly events: EventsRepository;
   private readonly bookings: BookingsRepository;
   private readonly audit: AuditRepository;
@@ -105,6 +124,7 @@ export class SqlStore implements BoxofficeStore {
   constructor({ db, dialect }: OpenedDatabase) {
     this.db = db;
     this.dialect = dialect;
+    this.concurrentTransactions = dialect.oneConnection ? 1 : 2;
     this.events = new EventsRepository(db, dialect);
     this.bookings = new BookingsRepository(db);
     this.audit = new AuditRepository(db);

@@ -133,11 +133,15 @@ describe('4xx refusals raised by Fastify or a plugin', () => {
 });
 
 describe('HTTP failures inside the server', () => {
+  // Every method fails; a store still says how many transactions it runs at once.
   const failing = <T extends object>(error: Error): T =>
     new Proxy({} as T, {
-      get: () => async () => {
-        throw error;
-      },
+      get: (_target, name) =>
+        name === 'concurrentTransactions'
+          ? 1
+          : async () => {
+              throw error;
+            },
     });
 
   async function appOver(store: BoxofficeStore) {
