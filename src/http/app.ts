@@ -13,9 +13,11 @@ import type { ConsistencyCheck } from '../services/consistency-check.js';
 import type { IdempotencyService } from '../services/idempotency.js';
 import type { EventStreamHub } from './event-stream-hub.js';
 import { registerIdempotency } from './idempotency-key.js';
+import { lazyRequestLogger } from './lazy-request-logger.js';
 import type { Metrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerRateLimit } from './rate-limit.js';
+import { serializerCompiler } from './response-serializer.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { requireSameOrigin, sessionToken } from './session-cookie.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -65,6 +67,11 @@ export interface AppDependencies {
 
 const BODY_LIMIT = 16 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// A random UUID per process with a counter in its last twelve digits: as unique as a fresh UUID per request
+// (74 random bits tell processes apart), without drawing random bytes for every request.
+const REQUEST_ID_PREFIX = randomUUID().slice(0, 24);
+let requestsIdentified = 0;
+const nextRequestId = () => `${REQUEST_ID_PREFIX}${(requestsIdentified++ % 2 ** 48).toString(16).padStart(12, '0')}`;
 
 /** The whole HTTP surface as a Fastify instance; it never listens (main.ts does). */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
@@ -78,9 +85,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // Requests that arrive while the server closes get our problem+json 503 (below), not Fastify's plain one.
     return503OnClosing: false,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyRequestLogger,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextRequestId();
     },
     // Fastify refuses a malformed URL or an over-long path segment before routing; answer those as problem+json too.
     frameworkErrors: (error, request, reply) => {
@@ -94,6 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // JSON in, JSON out: a text body is 415, not a string for the schema to puzzle over.
   app.removeContentTypeParser('text/plain');
   // Many clients send Content-Type: application/json with no body at all: that means no fields.
@@ -107,40 +116,49 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // Keep-alive connections still bring requests while the server drains: send them elsewhere, politely.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
-    reply.header('x-request-id', request.id).header('connection', 'close');
-    return sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
-  });
   app.decorateRequest('caller');
   app.decorateRequest('credentials', null);
-  // Identify first, so rate limiting (a route-level hook, run after this one) can count per client.
+  // Identify first, so rate limiting (a route-level hook, run after this one) can count per client. The hooks
+  // that run for every request are callback-style: most finish synchronously, and an async one costs a promise
+  // and a microtask turn each.
   const identify = callerIdentifier(deps.auth);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Keep-alive connections still bring requests while the server drains: send them elsewhere, politely.
+    if (closing) {
+      reply.header('connection', 'close');
+      sendProblem(reply, new DomainError('UNAVAILABLE', 'This server is shutting down; retry and another one will answer.'));
+      return;
+    }
     if (request.routeOptions.config.signIn) {
       request.caller = { kind: 'anonymous' };
+      done();
       return;
     }
     // The header wins: an API client's explicit credentials over whatever cookie a browser holds.
     const cookieToken = request.headers.authorization ? null : sessionToken(request.headers.cookie);
-    if (cookieToken) {
-      const caller = await identify(`Bearer ${cookieToken}`);
-      // An expired session cookie leaves the browser anonymous rather than failing public reads.
-      request.caller = caller.kind === 'rejected' ? { kind: 'anonymous' } : caller;
-      request.credentials = caller.kind === 'rejected' ? null : 'cookie';
-      return;
-    }
-    request.caller = await identify(request.headers.authorization);
-    request.credentials = request.caller.kind === 'anonymous' ? null : 'header';
+    const identified = (caller: Caller) => {
+      if (cookieToken) {
+        // An expired session cookie leaves the browser anonymous rather than failing public reads.
+        request.caller = caller.kind === 'rejected' ? { kind: 'anonymous' } : caller;
+        request.credentials = caller.kind === 'rejected' ? null : 'cookie';
+      } else {
+        request.caller = caller;
+        request.credentials = caller.kind === 'anonymous' ? null : 'header';
+      }
+      done();
+    };
+    const caller = identify(cookieToken ? `Bearer ${cookieToken}` : request.headers.authorization);
+    if (caller instanceof Promise) caller.then(identified, done);
+    else identified(caller);
   });
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     refuseRejected(request.caller);
     if (request.credentials === 'cookie') requireSameOrigin(request);
     request.body ??= {};
     refuseMalformedText(request);
     trimBodyStrings(request.body);
+    done();
   });
 
   // The page answers browsers on every path the server's own routes leave free; those routes say which they take.

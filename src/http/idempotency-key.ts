@@ -60,9 +60,7 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
   const fingerprintKey = createHmac('sha256', authSecret).update('boxoffice idempotency fingerprint v1').digest();
   app.decorateRequest('idempotency', null);
 
-  app.addHook('preHandler', async (request, reply) => {
-    const header = request.headers['idempotency-key'];
-    if (header === undefined || !MUTATING.has(request.method) || request.routeOptions.config.idempotent === false) return;
+  const claimKey = async (request: FastifyRequest, reply: FastifyReply, header: string | string[]) => {
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1–255 visible ASCII characters.', {
         errors: [{ path: '/headers/idempotency-key', message: 'must be 1–255 visible ASCII characters' }],
@@ -70,31 +68,49 @@ export function registerIdempotency(app: FastifyInstance, idempotency: Idempoten
     }
     const ref = { scope: scopeOf(request.caller), key: header };
     const claim = await idempotency.claim(ref, requestFingerprint(fingerprintKey, request));
-    if (claim.kind === 'replay') return sendStored(reply.header('idempotent-replayed', 'true'), claim.answer);
+    if (claim.kind === 'replay') {
+      sendStored(reply.header('idempotent-replayed', 'true'), claim.answer);
+      return;
+    }
     const claimed = { ...ref, token: claim.token };
     // A slow request must not look abandoned: its lease is renewed until it is answered.
     const renewal = setInterval(() => void idempotency.renew(claimed).catch(() => {}), idempotency.renewEveryMs).unref();
     request.idempotency = { ref: claimed, kept: false, renewal };
-  });
+  };
 
-  // Refused or failed: nothing changed, so the key is free for a corrected retry.
-  app.addHook('onResponse', async (request) => {
-    const claimed = request.idempotency;
-    if (claimed) clearInterval(claimed.renewal);
-    if (claimed && !claimed.kept) {
-      await idempotency
-        .release(claimed.ref)
-        .catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'));
+  // These hooks run for every request and concern only those with a key: callback-style, so the rest pass
+  // through without a promise each.
+  app.addHook('preHandler', (request, reply, done) => {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined || !MUTATING.has(request.method) || request.routeOptions.config.idempotent === false) {
+      done();
+      return;
     }
+    claimKey(request, reply, header).then(() => done(), done);
   });
 
   // A write route must answer through replyOnce: one that did not has changed something a repeat would change again.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const claimed = request.idempotency;
     if (claimed && !claimed.kept && reply.statusCode < 300) {
-      throw new Error(`${request.method} ${request.routeOptions.url} answered without keeping its Idempotency-Key answer`);
+      done(new Error(`${request.method} ${request.routeOptions.url} answered without keeping its Idempotency-Key answer`));
+      return;
     }
-    return payload;
+    done(null, payload);
+  });
+
+  // Refused or failed: nothing changed, so the key is free for a corrected retry.
+  app.addHook('onResponse', (request, _reply, done) => {
+    const claimed = request.idempotency;
+    if (claimed) clearInterval(claimed.renewal);
+    if (!claimed || claimed.kept) {
+      done();
+      return;
+    }
+    idempotency
+      .release(claimed.ref)
+      .catch((error: unknown) => request.log.warn({ err: error }, 'could not release an idempotency key'))
+      .finally(() => done());
   });
 }
 

@@ -1,10 +1,11 @@
 import cluster from 'node:cluster';
 import type { FastifyInstance } from 'fastify';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AuditAction } from '../domain/audit.js';
 import type { EventChanges } from '../domain/decide.js';
 import { DomainError } from '../domain/errors.js';
 import type { CommitObserver } from '../services/booking-service.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export interface PoolStats {
   total: number;
@@ -77,8 +78,14 @@ function clusterMetrics(): Promise<string> {
 /** Prometheus metrics of one app process, on a registry of its own. */
 export class Metrics implements CommitObserver {
   readonly registry = new Registry();
-  private readonly requests: Counter<'method' | 'route' | 'status'>;
-  private readonly latency: Histogram<'method' | 'route' | 'status'>;
+  private readonly requests = new RequestMetrics(
+    { requests: 'boxoffice_http_requests_total', latency: 'boxoffice_http_request_duration_seconds' },
+    {
+      requests: 'HTTP requests answered, by route template and status.',
+      latency: 'Time from request to response, by route template and status.',
+    },
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
   private readonly bookings: Counter<'outcome' | 'code'>;
 
   constructor(sources: MetricsSources) {
@@ -89,19 +96,7 @@ export class Metrics implements CommitObserver {
       AggregatorRegistry.setRegistries([this.registry]);
       new AggregatorRegistry();
     }
-    this.requests = new Counter({
-      name: 'boxoffice_http_requests_total',
-      help: 'HTTP requests answered, by route template and status.',
-      labelNames: ['method', 'route', 'status'],
-      registers,
-    });
-    this.latency = new Histogram({
-      name: 'boxoffice_http_request_duration_seconds',
-      help: 'Time from request to response, by route template and status.',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.requests.registerIn(this.registry);
     this.bookings = new Counter({
       name: 'boxoffice_bookings_total',
       help: 'Booking outcomes (confirmed, held, waitlisted, promoted, offered, reduced, cancelled, expired, checked_in), or rejected with its error code.',
@@ -162,10 +157,9 @@ export class Metrics implements CommitObserver {
 
   /** Counts requests, latencies and refused booking commands, and serves GET /metrics. */
   register(app: FastifyInstance): void {
-    app.addHook('onResponse', async (request, reply) => {
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-      this.requests.inc(labels);
-      this.latency.observe(labels, reply.elapsedTime / 1000);
+    app.addHook('onResponse', (request, reply, done) => {
+      this.requests.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
     });
     app.addHook('onError', async (request, _reply, error) => {
       if (request.routeOptions.config.bookingCommand && error instanceof DomainError) {

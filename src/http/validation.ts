@@ -164,8 +164,20 @@ function malformedText(root: unknown, rootPath: string, found: FieldError[]): vo
   }
 }
 
+/** A record one level deep whose names and text are all storable: most requests, checked without building paths. */
+function isFlatAndStorable(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'object' && item !== null) return false;
+    if (!isStorableText(key) || (typeof item === 'string' && !isStorableText(item))) return false;
+  }
+  return true;
+}
+
 /** Refuses a NUL or a lone surrogate anywhere in the path parameters, the query string or the body. */
 export function refuseMalformedText(request: { params: unknown; query: unknown; body: unknown }): void {
+  if (isFlatAndStorable(request.params) && isFlatAndStorable(request.query) && isFlatAndStorable(request.body)) return;
   const found: FieldError[] = [];
   malformedText(request.params, '/params', found);
   malformedText(request.query, '/query', found);

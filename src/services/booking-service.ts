@@ -21,7 +21,7 @@ import { newBookingId } from './booking-id.js';
 import { type Clock, systemClock } from './clock.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { ChangeFeed } from './change-feed.js';
-import { type BatchLimits, DEFAULT_BATCH_LIMITS, EventBatcher } from './event-batcher.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, type EventBatch, EventBatcher } from './event-batcher.js';
 import type { KeptAnswer, Receipt } from './idempotency.js';
 import type { BookedEvent, BoxofficeStore, EventCursor, EventTransaction } from './ports.js';
 import { newTicketCode } from './ticket-codes.js';
@@ -133,7 +133,11 @@ export class BookingService {
     this.clock = options.clock ?? systemClock;
     this.feed = options.feed ?? null;
     this.observers = options.observers ?? [];
-    this.batcher = new EventBatcher((eventId, queued) => this.runBatch(eventId, queued), options.batch ?? DEFAULT_BATCH_LIMITS);
+    this.batcher = new EventBatcher(
+      (batches) => this.runBatches(batches),
+      options.batch ?? DEFAULT_BATCH_LIMITS,
+      store.concurrentTransactions,
+    );
   }
 
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
@@ -295,28 +299,58 @@ export class BookingService {
 
   /** Decides and applies commands against one event in ONE transaction; each gets its own outcome. */
   async runBatch(eventId: string, queued: readonly QueuedCommand[]): Promise<CommandOutcome[]> {
-    const commands = queued.map((entry) => entry.command);
-    const needs = stateNeeds(commands);
+    const [outcomes] = await this.runBatches([{ eventId, commands: queued }]);
+    return outcomes ?? [];
+  }
+
+  /**
+   * Decides and applies the batches of several events in ONE transaction: the events are locked first, all
+   * at once in the database's order of their ids, then each batch is decided on its own event's state
+   * exactly as if it ran alone, and every command gets its own outcome.
+   */
+  async runBatches(batches: readonly EventBatch<QueuedCommand>[]): Promise<CommandOutcome[][]> {
     const { outcomes, changes } = await this.store.transaction(async (tx) => {
-      const event = await tx.lockEvent(eventId);
-      if (!event) return { outcomes: commands.map(() => ({ ok: false, error: eventNotFound(eventId) }) as const), changes: null };
-      // Taken under the lock, so timestamps follow commit order.
+      const locked = new Map((await tx.lockEvents(batches.map((batch) => batch.eventId))).map((event) => [event.id, event]));
+      // Taken under the locks, so timestamps follow commit order.
       const now = this.clock();
-      const state = await tx.loadEventState(event, {
-        ...needs,
-        now: new Date(now).toISOString(),
-        waitlistDepth: (locked, lapsed) => waitlistDepthGuess(commands, locked, lapsed),
+      const found = batches.flatMap((batch) => {
+        const event = locked.get(batch.eventId);
+        return event ? [{ batch, event, commands: batch.commands.map((entry) => entry.command) }] : [];
       });
-      const { outcomes, changes } = await decideLoadingDeeper(tx, state, commands, now);
+      const states = await tx.loadEventStates(
+        found.map(({ event, commands }) => ({
+          event,
+          needs: {
+            ...stateNeeds(commands),
+            now: new Date(now).toISOString(),
+            waitlistDepth: (lockedEvent: EventRecord, lapsed: number) => waitlistDepthGuess(commands, lockedEvent, lapsed),
+          },
+        })),
+      );
+      const decided = new Map<string, CommandOutcome[]>();
+      const changes: EventChanges[] = [];
+      for (const [index, { batch, commands }] of found.entries()) {
+        const state = states[index];
+        if (!state) throw new Error(`no state loaded for event ${batch.eventId}`);
+        const decision = await decideLoadingDeeper(tx, state, commands, now);
+        decided.set(batch.eventId, decision.outcomes);
+        changes.push(decision.changes);
+      }
       await tx.applyChanges(changes);
       // The answers keyed requests will get commit with the changes they answer.
-      for (const [index, outcome] of outcomes.entries()) {
-        const kept = queued[index]?.record?.(outcome);
-        if (kept) await tx.keepAnswer(kept);
+      for (const { batch } of found) {
+        const outcomes = decided.get(batch.eventId) ?? [];
+        for (const [index, outcome] of outcomes.entries()) {
+          const kept = batch.commands[index]?.record?.(outcome);
+          if (kept) await tx.keepAnswer(kept);
+        }
       }
+      const outcomes = batches.map(
+        (batch) => decided.get(batch.eventId) ?? batch.commands.map(() => ({ ok: false, error: eventNotFound(batch.eventId) }) as const),
+      );
       return { outcomes, changes };
     });
-    if (changes) this.committed(changes);
+    for (const change of changes) this.committed(change);
     return outcomes;
   }
 

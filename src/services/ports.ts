@@ -21,11 +21,17 @@ export interface EventTransaction {
   createEvent(opened: OpenedEvent): Promise<void>;
   /** Locks the event against concurrent writers; null if absent. */
   lockEvent(eventId: string): Promise<EventRecord | null>;
-  /** Loads what the commands need of the event locked before. */
-  loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState>;
+  /**
+   * Locks these events against concurrent writers, always in the database's order of their ids, so
+   * transactions locking overlapping sets never deadlock; the events that exist, in that order.
+   */
+  lockEvents(eventIds: readonly string[]): Promise<EventRecord[]>;
+  /** Loads what each batch's commands need of its event, locked before; one state per entry, in order. */
+  loadEventStates(wanted: readonly { event: EventRecord; needs: EventStateNeeds }[]): Promise<EventState[]>;
   /** The first `depth` waitlisted bookings, FIFO, for promotions that reach deeper than first loaded. */
   waitlistHead(eventId: string, depth: number): Promise<Booking[]>;
-  applyChanges(changes: EventChanges): Promise<void>;
+  /** Writes the changes of one or more events (one entry per event). */
+  applyChanges(changes: readonly EventChanges[]): Promise<void>;
   /** Completes an Idempotency-Key claim with its answer, in this transaction; UNAVAILABLE when the claim was lost. */
   keepAnswer(kept: KeptAnswer): Promise<void>;
 }
@@ -66,6 +72,11 @@ export interface BookingFilter {
 }
 
 export interface BoxofficeStore {
+  /**
+   * How many event transactions this process gains from running at once: 1 where there is one writer
+   * (SQLite), more where a pool of connections writes in parallel.
+   */
+  readonly concurrentTransactions: number;
   /** One transaction, retried whole on transient conflicts; UNAVAILABLE when the database is out of reach. */
   transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T>;
   findEvent(id: string): Promise<EventRecord | null>;

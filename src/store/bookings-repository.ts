@@ -52,16 +52,22 @@ export class BookingsRepository {
     private readonly dialect: Pick<Dialect, 'bindsArrays' | 'upsert'>,
   ) {}
 
-  /** The newest booking of each user (an active one is always the newest), whatever its status. */
-  async latestForUsers(eventId: string, userIds: readonly string[]): Promise<Booking[]> {
-    if (userIds.length === 0) return [];
+  /**
+   * The newest booking of each named user of each event (an active one is always the newest), whatever
+   * its status; one statement for all the events of a batch.
+   */
+  async latestForUsers(wanted: readonly { eventId: string; userIds: readonly string[] }[]): Promise<Booking[]> {
+    const named = wanted.filter(({ userIds }) => userIds.length > 0);
+    if (named.length === 0) return [];
     if (this.dialect.bindsArrays) {
+      const eventIds = named.flatMap(({ eventId, userIds }) => userIds.map(() => eventId));
+      const userIds = named.flatMap(({ userIds }) => userIds);
       // One index probe per user, whatever the planner believes about the event's size.
       const { rows } = await sql<Selectable<BookingsTable>>`
-        select latest.* from unnest(${[...userIds]}::text[]) as wanted(user_id)
+        select latest.* from unnest(${eventIds}::text[], ${userIds}::text[]) as wanted(event_id, user_id)
         cross join lateral (
           select * from bookings
-          where event_id = ${eventId} and user_id = wanted.user_id
+          where event_id = wanted.event_id and user_id = wanted.user_id
           order by queue_no desc
           limit 1
         ) as latest`.execute(this.db);
@@ -69,16 +75,16 @@ export class BookingsRepository {
     }
     const newest = this.db
       .selectFrom('bookings')
-      .select((eb) => ['user_id', eb.fn.max('queue_no').as('queue_no')])
-      .where('event_id', '=', eventId)
-      .where('user_id', 'in', [...userIds])
-      .groupBy('user_id')
+      .select((eb) => ['event_id', 'user_id', eb.fn.max('queue_no').as('queue_no')])
+      .where((eb) => eb.or(named.map(({ eventId, userIds }) => eb.and([eb('event_id', '=', eventId), eb('user_id', 'in', [...userIds])]))))
+      .groupBy(['event_id', 'user_id'])
       .as('newest');
     const rows = await this.db
       .selectFrom('bookings')
-      .innerJoin(newest, (join) => join.onRef('newest.queue_no', '=', 'bookings.queue_no'))
+      .innerJoin(newest, (join) =>
+        join.onRef('newest.event_id', '=', 'bookings.event_id').onRef('newest.queue_no', '=', 'bookings.queue_no'),
+      )
       .selectAll('bookings')
-      .where('bookings.event_id', '=', eventId)
       .execute();
     return rows.map(toBooking);
   }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { EventRecord, WaitlistMode } from '../domain/event.js';
 import type { EventCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
@@ -81,9 +81,46 @@ export class EventsRepository {
     return row ? toEventRecord(row) : null;
   }
 
+  /**
+   * Reads these events and holds their row locks until the transaction ends (SQLite: the file lock is held
+   * already). One statement taking the rows in its ORDER BY, the same order in every transaction and process.
+   */
+  async lockMany(ids: readonly string[]): Promise<EventRecord[]> {
+    if (ids.length === 0) return [];
+    const query = this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('id', 'in', [...ids])
+      .orderBy('id');
+    const rows = await (this.dialect.rowLocks ? query.forUpdate() : query).execute();
+    return rows.map(toEventRecord);
+  }
+
   async save(event: EventRecord): Promise<void> {
     const { id, created_at: _createdAt, ...changes } = toRow(event);
     await this.db.updateTable('events').set(changes).where('id', '=', id).execute();
+  }
+
+  /** Stores the new state of existing events: one statement however many (every row exists, so each insert turns into the update). */
+  async saveMany(events: readonly EventRecord[]): Promise<void> {
+    const [only] = events;
+    if (events.length <= 1) {
+      if (only) await this.save(only);
+      return;
+    }
+    const insert = this.db.insertInto('events').values(events.map(toRow));
+    const changed = Object.keys(toRow(only as EventRecord)).filter((column) => column !== 'id' && column !== 'created_at') as Array<
+      keyof Omit<Selectable<EventsTable>, 'id' | 'created_at'>
+    >;
+    if (this.dialect.upsert === 'on-duplicate-key') {
+      await insert.onDuplicateKeyUpdate(Object.fromEntries(changed.map((column) => [column, sql.raw(`values(${column})`)]))).execute();
+      return;
+    }
+    await insert
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet(Object.fromEntries(changed.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+      )
+      .execute();
   }
 
   /** Event ids after `afterId` in id order: a stable order to walk every event in. */

@@ -40,10 +40,29 @@ class SqlEventTransaction implements EventTransaction {
     return this.repositories.events.lock(eventId);
   }
 
-  async loadEventState(event: EventRecord, needs: EventStateNeeds): Promise<EventState> {
+  lockEvents(eventIds: readonly string[]): Promise<EventRecord[]> {
+    return this.repositories.events.lockMany(eventIds);
+  }
+
+  async loadEventStates(wanted: readonly { event: EventRecord; needs: EventStateNeeds }[]): Promise<EventState[]> {
+    // The users of every event in one statement: a batch over a hundred events still reads them at once.
+    const latest = await this.repositories.bookings.latestForUsers(
+      wanted.map(({ event, needs }) => ({ eventId: event.id, userIds: needs.userIds })),
+    );
+    return Promise.all(
+      wanted.map(({ event, needs }) =>
+        this.loadEventState(
+          event,
+          needs,
+          latest.filter((booking) => booking.eventId === event.id),
+        ),
+      ),
+    );
+  }
+
+  private async loadEventState(event: EventRecord, needs: EventStateNeeds, latestBookings: Booking[]): Promise<EventState> {
     const { bookings } = this.repositories;
-    const [latestBookings, ticketHolders, lapsed] = await Promise.all([
-      bookings.latestForUsers(event.id, needs.userIds),
+    const [ticketHolders, lapsed] = await Promise.all([
       bookings.withTicketCodes(needs.ticketCodes),
       event.heldCount > 0 ? bookings.lapsed(event.id, needs.now, LAPSED_PER_TRANSACTION) : [],
     ]);
@@ -64,19 +83,24 @@ class SqlEventTransaction implements EventTransaction {
     return keepAnswer(this.repositories.keys, kept);
   }
 
-  async applyChanges(changes: EventChanges): Promise<void> {
+  async applyChanges(changes: readonly EventChanges[]): Promise<void> {
     const { bookings, events, audit } = this.repositories;
     // Cancellations free (event, user) before a re-booking by the same user takes it.
-    await bookings.updateMany(changes.updated);
-    await bookings.insertMany(changes.created);
-    if (changes.event) await events.save(changes.event);
-    await audit.append(changes.audit);
+    await bookings.updateMany(changes.flatMap((change) => change.updated));
+    await bookings.insertMany(changes.flatMap((change) => change.created));
+    await events.saveMany(changes.flatMap((change) => (change.event ? [change.event] : [])));
+    await audit.append(changes.flatMap((change) => change.audit));
   }
 }
 
 /** BoxofficeStore over the one Database, the same for every engine; the Dialect holds what differs. */
 export class SqlStore implements BoxofficeStore {
-  constructor(private readonly database: Database) {}
+  // One writer on SQLite; a pool writes a few events' batches at once without taking every connection.
+  readonly concurrentTransactions: number;
+
+  constructor(private readonly database: Database) {
+    this.concurrentTransactions = database.dialect.oneConnection ? 1 : 2;
+  }
 
   transaction<T>(work: (tx: EventTransaction) => Promise<T>): Promise<T> {
     return this.database.transaction((repositories) =>

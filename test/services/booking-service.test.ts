@@ -70,29 +70,31 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
     const booking = await t.service.book(event.id, 'dup', ONE_TICKET, BY);
     await expect(
       t.store.transaction(async (tx) =>
-        tx.applyChanges({
-          event: null,
-          created: [
-            {
-              id: uniqueId('forged'),
-              eventId: event.id,
-              userId: 'dup',
-              quantity: 1,
-              hold: false,
-              status: 'confirmed',
-              queueNo: 999,
-              expiresAt: null,
-              ticketCode: null,
-              checkedInAt: null,
-              createdAt: booking.createdAt,
-              updatedAt: booking.createdAt,
-              confirmedAt: booking.createdAt,
-              cancelledAt: null,
-            },
-          ],
-          updated: [],
-          audit: [],
-        }),
+        tx.applyChanges([
+          {
+            event: null,
+            created: [
+              {
+                id: uniqueId('forged'),
+                eventId: event.id,
+                userId: 'dup',
+                quantity: 1,
+                hold: false,
+                status: 'confirmed',
+                queueNo: 999,
+                expiresAt: null,
+                ticketCode: null,
+                checkedInAt: null,
+                createdAt: booking.createdAt,
+                updatedAt: booking.createdAt,
+                confirmedAt: booking.createdAt,
+                cancelledAt: null,
+              },
+            ],
+            updated: [],
+            audit: [],
+          },
+        ]),
       ),
     ).rejects.toThrow();
     expect(await t.service.getEvent(event.id)).toMatchObject({ bookedCount: 1 });
