@@ -79,6 +79,7 @@ export async function compose(config: Readonly<Config>, wiring: Wiring = {}): Pr
   const tokens = new TokenIssuer(config.authSecret, config.tokenTtlMs);
   const metrics: Metrics = new Metrics({
     streamConnections: () => hub.connections,
+    commandsInFlight: () => service.commandsInFlight,
     waitlists: () => database.read(({ events }) => events.longestWaitlists(WAITLIST_GAUGE_EVENTS)),
     heldTickets: () => database.read(({ events }) => events.heldTickets()),
     pool: () => database.dialect.poolStats?.() ?? null,

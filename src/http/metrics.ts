@@ -16,6 +16,8 @@ export interface PoolStats {
 export interface MetricsSources {
   /** Live SSE connections of this process. */
   streamConnections: () => number;
+  /** Booking commands accepted and not yet answered: those in a transaction and those waiting for one. */
+  commandsInFlight: () => number;
   /** The longest waiting lists of open events; bounded, so the label set is too. */
   waitlists: () => Promise<Array<{ eventId: string; waitlistCount: number }>>;
   /** Tickets held by pending bookings across events. */
@@ -131,6 +133,14 @@ export class Metrics implements CommitObserver {
       registers,
       collect() {
         this.set(sources.streamConnections());
+      },
+    });
+    new Gauge({
+      name: 'boxoffice_booking_commands_in_flight',
+      help: 'Booking commands of this process accepted and not yet answered (in a transaction or waiting for one).',
+      registers,
+      collect() {
+        this.set(sources.commandsInFlight());
       },
     });
     new Gauge({

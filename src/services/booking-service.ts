@@ -140,6 +140,11 @@ export class BookingService {
     );
   }
 
+  /** Commands accepted and not yet answered: in a transaction, or queued for one (group commit). */
+  get commandsInFlight(): number {
+    return this.batcher.inFlight;
+  }
+
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
   async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;

@@ -44,9 +44,18 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
 
   type Request = [method: string, path: string, body?: unknown];
 
+  /** Waits until the service holds this many commands, so the next request cannot overtake one still on its way. */
+  async function untilInFlight(count: number): Promise<void> {
+    for (let waited = 0; t.service.commandsInFlight < count; waited += 5) {
+      if (waited > 10_000) throw new Error(`${t.service.commandsInFlight} commands reached the service, not ${count}`);
+      await pause(5);
+    }
+  }
+
   /**
-   * Sends the requests 40 ms apart while a transaction holds the event's lock, as a slow batch would, so
-   * all but the first queue and share the next transaction; then lets go and collects the answers.
+   * Sends the requests one after another while a transaction holds the event's lock, as a slow batch would,
+   * each once the one before reached the service, so all but the first queue and share the next transaction;
+   * then lets go and collects the answers.
    */
   async function queuedBehindSlowTransaction(eventId: string, requests: readonly Request[], keyed: boolean) {
     let release = () => {};
@@ -61,7 +70,7 @@ describe.each(ENGINES)('each answer describes what its own command did, on $name
     const tags = requests.map((_, i) => `queued-${eventId}-${i}`);
     for (const [i, [method, path, body]] of requests.entries()) {
       sent.push(call(method, path, body, keyed ? tags[i] : undefined, tags[i]));
-      await pause(40);
+      await untilInFlight(i + 1);
     }
     release();
     await slow;
