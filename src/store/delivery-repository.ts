@@ -18,6 +18,12 @@ import type { WebhooksTable } from './schema.js';
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
 const GAPS_PER_PASS = 100;
 const ERROR_MAX = 500;
+/**
+ * Hand-outs, claims and attempt records need not be flushed at commit: one lost to a power cut is redone
+ * (entries handed out again, a lease expiring, an attempt repeated — at least once, receivers dedupe), and
+ * the sync a booking's commit waits for then stays the bookings' own.
+ */
+const BOOKKEEPING = { durable: false };
 
 interface Gap {
   from: number;
@@ -146,7 +152,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   async handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number> {
-    return this.dialect.transaction(this.db, async (trx) => {
+    return this.bookkeeping(async (trx) => {
       let channelQuery = trx.selectFrom('delivery_channels').select('last_seq').where('id', '=', channelId);
       if (this.dialect.rowLocks) channelQuery = channelQuery.forUpdate();
       // Another process is handing this channel out right now: it will do the same work.
@@ -207,7 +213,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   async settleAndClaim(settled: readonly SettledAttempt[], owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
-    return this.dialect.transaction(this.db, async (trx) => {
+    return this.bookkeeping(async (trx) => {
       // Done deliveries (delivered, failed, dropped) change alike: one statement per state. A retry has its own due time.
       for (const state of ['delivered', 'failed', 'dropped'] as const) {
         const done = settled.filter(({ outcome }) => outcome.state === state);
@@ -291,6 +297,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         ),
       )
       .execute();
+  }
+
+  private bookkeeping<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.dialect.transaction(this.db, work, BOOKKEEPING);
   }
 
   private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {
