@@ -97,6 +97,10 @@ export class DeliveryEngine {
   private readonly settled: Array<SettledAttempt & { leaseUntil: number }> = [];
   /** Claims that were never started, to give back with the next round. */
   private readonly released: ClaimedDelivery[] = [];
+  /** Channels whose receiver was unreachable at their last failure here, since their last delivery. */
+  private readonly unreachable = new Set<string>();
+  /** Channels that delivered again since: their pending retries are made due with the next round. */
+  private readonly recovered = new Set<string>();
   /** How many a round may hold: down to `concurrency` when queued claims could not start in time, back up when they do. */
   private holdLimit: number;
   private batchReleased = false;
@@ -166,7 +170,7 @@ export class DeliveryEngine {
   }
 
   private hasRecords(): boolean {
-    return this.settled.length > 0 || this.released.length > 0;
+    return this.settled.length > 0 || this.released.length > 0 || this.recovered.size > 0;
   }
 
   /** Some finished attempt's lease ends within LEASE_MARGIN_MS: record it before anything long. */
@@ -234,18 +238,21 @@ export class DeliveryEngine {
   }
 
   /**
-   * One short transaction: records the finished attempts, gives back claims never started, and claims up
-   * to `limit` due deliveries, which then start as slots free up. Returns how many it claimed.
+   * One short transaction: records the finished attempts, gives back claims never started, makes the
+   * retries of recovered channels due, and claims up to `limit` due deliveries, which then start as
+   * slots free up. Returns how many it claimed.
    */
   private async round(limit: number): Promise<number> {
     if (limit <= 0 && !this.hasRecords()) return 0;
     const settled = this.settled.splice(0);
     const released = this.released.splice(0);
+    const recovered = [...this.recovered];
+    this.recovered.clear();
     const now = this.clock();
     const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
     let claimed: ClaimedDelivery[];
     try {
-      claimed = await this.store.settleAndClaim({ settled, released }, this.owner, {
+      claimed = await this.store.settleAndClaim({ settled, released, recovered }, this.owner, {
         now: isoAt(now),
         leaseUntil: isoAt(leaseUntil),
         limit: Math.max(0, limit),
@@ -255,6 +262,7 @@ export class DeliveryEngine {
       // after their leases ran out, the fenced update leaves them be and another process repeats them.
       this.settled.unshift(...settled);
       this.released.unshift(...released);
+      for (const channelId of recovered) this.recovered.add(channelId);
       this.options.log?.warn({ err: error, attempts: settled.length }, 'could not record delivery attempts; trying again');
       return 0;
     }
@@ -308,11 +316,13 @@ export class DeliveryEngine {
         delivered: false,
         statusCode: null,
         error: `could not send: ${error instanceof Error ? error.message : String(error)}`,
+        unreachable: false,
       };
     }
     // The lease would run out mid-attempt: nothing was sent, so the claim goes back.
     if (result === 'abandoned') return this.release(delivery);
     const at = this.clock();
+    if (result !== 'dropped') this.noteReachability(delivery.channelId, result);
     this.settled.push({
       delivery,
       leaseUntil,
@@ -321,6 +331,15 @@ export class DeliveryEngine {
           ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }
           : this.outcomeOf(delivery, result, started, at),
     });
+  }
+
+  /** A receiver that answers again after being unreachable gets its pending retries at once, not after their back-off. */
+  private noteReachability(channelId: string, result: AttemptResult): void {
+    if (result.delivered) {
+      if (this.unreachable.delete(channelId)) this.recovered.add(channelId);
+    } else if (result.unreachable) {
+      this.unreachable.add(channelId);
+    }
   }
 
   private outcomeOf(delivery: ClaimedDelivery, result: AttemptResult, started: number, at: number): AttemptOutcome {
@@ -335,7 +354,7 @@ export class DeliveryEngine {
     entry: AnnouncedEntry | null,
     leaseUntil: number,
   ): Promise<AttemptResult | 'dropped' | 'abandoned'> {
-    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read` };
+    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read`, unreachable: false };
     const now = this.clock();
     if (now + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     if (delivery.channelId === MAIL_CHANNEL) {

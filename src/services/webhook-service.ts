@@ -86,6 +86,7 @@ export class WebhookService {
       body: JSON.stringify({ type: 'webhook.test', seq: 0, eventId: null, at, data: {} }),
       secret: webhook.secret,
     });
-    return { ...result, durationMs: Math.max(0, this.clock() - started) };
+    const { delivered, statusCode, error } = result;
+    return { delivered, statusCode, error, durationMs: Math.max(0, this.clock() - started) };
   }
 }

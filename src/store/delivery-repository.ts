@@ -229,7 +229,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     });
   }
 
-  async settleAndClaim({ settled, released }: RoundRecord, owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
+  async settleAndClaim({ settled, released, recovered }: RoundRecord, owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
     return this.bookkeeping(async (trx) => {
       // Done deliveries (delivered, failed, dropped) change alike: one statement per state. A retry has its own due time.
       for (const state of ['delivered', 'failed', 'dropped'] as const) {
@@ -248,6 +248,16 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
           .where('channel_id', '=', group.channelId)
           .where('attempts', '=', group.attempt)
           .where('seq', 'in', group.seqs)
+          .execute();
+      }
+      if (recovered.length > 0) {
+        await trx
+          .updateTable('deliveries')
+          .set({ next_attempt_at: claim.now })
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '>', claim.now)
+          .where('channel_id', 'in', [...recovered])
+          .where('lease_until', 'is', null)
           .execute();
       }
       const attempts = settled.filter(({ outcome }) => outcome.state !== 'dropped');
