@@ -42,6 +42,16 @@ export class BoxofficeApi {
     return page.bookings[0];
   }
 
+  /** Registers a webhook for every action; its secret is not needed by the bench's receiver. */
+  async createWebhook(url: string): Promise<{ id: string }> {
+    const created: { webhook: { id: string } } = await this.call('POST', '/api/v1/webhooks', { url });
+    return created.webhook;
+  }
+
+  async deleteWebhook(id: string): Promise<void> {
+    await this.call('DELETE', `/api/v1/webhooks/${id}`);
+  }
+
   event(eventId: string): Promise<EventView> {
     return this.call('GET', `/api/v1/events/${eventId}`);
   }

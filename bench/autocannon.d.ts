@@ -14,6 +14,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Requests per second over all connections; unset: as fast as they are answered. */
+    overallRate?: number;
     timeout?: number;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];

@@ -16,6 +16,8 @@ export interface LoadPlan {
   /** Run for this long (seconds), or until `amount` answers. */
   durationSeconds?: number;
   amount?: number;
+  /** Requests per second over all connections; unset: as fast as the server answers. */
+  rate?: number;
   /** The n-th request of the run (n from 0, shared by every connection). */
   request(n: number): PlannedRequest;
 }
@@ -49,6 +51,7 @@ export async function runLoad(plan: LoadPlan, server: ProcessHandle): Promise<Lo
       url: plan.url,
       connections: plan.connections,
       ...(plan.amount === undefined ? { duration: plan.durationSeconds ?? 10 } : { amount: plan.amount }),
+      ...(plan.rate === undefined ? {} : { overallRate: plan.rate }),
       timeout: TIMEOUT_SECONDS,
       requests: [
         {

@@ -12,6 +12,7 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 export const SERVER_SCRIPT = 'dist/main.js';
 export const FLOOR_SCRIPT = 'dist/bench/floor-server.js';
 export const STUBBED_BOOKING = 'dist/bench/stubbed-booking.js';
+export const WEBHOOK_SINK = 'dist/bench/webhook-sink.js';
 
 function tsc(args: readonly string[]): { ok: boolean; output: string } {
   const result = spawnSync(process.execPath, [TSC, ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -26,11 +27,12 @@ export function compile(): string[] {
   const floor = tsc([
     'bench/floor-server.ts',
     'bench/stubbed-booking.ts',
+    'bench/webhook-sink.ts',
     ...['--outDir', 'dist/bench', '--rootDir', 'bench', '--module', 'nodenext', '--moduleResolution', 'nodenext'],
     ...['--target', 'es2023', '--skipLibCheck', '--types', 'node'],
   ]);
   if (!floor.ok) throw new Error(`the floor server did not compile:\n${floor.output}`);
-  for (const script of [SERVER_SCRIPT, FLOOR_SCRIPT, STUBBED_BOOKING]) {
+  for (const script of [SERVER_SCRIPT, FLOOR_SCRIPT, STUBBED_BOOKING, WEBHOOK_SINK]) {
     if (!existsSync(join(ROOT, script))) throw new Error(`${script} was not built`);
   }
   return warnings;
@@ -114,6 +116,18 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
+/** CPU time (user + system) the process has used so far, in ms; Linux only (/proc), 0 elsewhere. */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs `work` while sampling the server's resident memory; the highest sample is its peak. */
 export async function peakRssWhile<T>(server: ProcessHandle, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
   let peak = rssMb(server.child.pid);
@@ -127,4 +141,69 @@ export async function peakRssWhile<T>(server: ProcessHandle, work: () => Promise
   } finally {
     clearInterval(sampler);
   }
+}
+
+/** A webhook's first arrival at the bench's receiver. */
+export interface WebhookArrival {
+  seq: number;
+  /** The audit entry's time, Unix ms. */
+  at: number;
+  arrivedAt: number;
+}
+
+/** The bench's webhook receiver (bench/webhook-sink.ts) in its own process, driven over IPC. */
+export interface WebhookSinkHandle {
+  /** Listens on 127.0.0.1 (again); 0 picks a port. Resolves with the port. */
+  listen(port: number): Promise<number>;
+  /** Stops listening and drops its connections: every attempt is refused until `listen`. */
+  close(): Promise<void>;
+  /** How many distinct webhook-ids arrived so far. */
+  count(): Promise<number>;
+  report(): Promise<{ requests: number; arrivals: WebhookArrival[] }>;
+  stop(): Promise<void>;
+}
+
+export async function startWebhookSink(): Promise<WebhookSinkHandle> {
+  const child = spawn(process.execPath, [WEBHOOK_SINK], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: Record<string, unknown>) => {
+        if (!(key in message)) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(message[key] as T);
+      };
+      const onExit = () => reject(new Error(`the webhook sink exited while the bench waited for "${key}"`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  await next('ready');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    listen: (port) => {
+      const answer = next<number>('listening');
+      child.send({ listen: port });
+      return answer;
+    },
+    close: async () => {
+      const answer = next<boolean>('closed');
+      child.send({ close: true });
+      await answer;
+    },
+    count: () => {
+      const answer = next<number>('count');
+      child.send({ count: true });
+      return answer;
+    },
+    report: async () => {
+      const answer = Promise.all([next<number>('requests'), next<Array<[number, number, number]>>('arrivals')]);
+      child.send({ report: true });
+      const [requests, arrivals] = await answer;
+      return { requests, arrivals: arrivals.map(([seq, at, arrivedAt]) => ({ seq, at, arrivedAt })) };
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }

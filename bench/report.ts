@@ -103,6 +103,7 @@ function goals(report: RunReport): string[] {
       `Boxoffice's HTTP stack alone (bookings answered in memory) = ${fixed((100 * stack.load.requestsPerSecond) / floorRate(floorResult), 1)} % of the floor, peak RSS ${fixed(stack.load.peakRssMb)} MB; the flash sale reaches ${fixed((100 * flash.load.requestsPerSecond) / stack.load.requestsPerSecond, 1)} % of that`,
     );
   }
+  lines.push(...report.results.flatMap((result) => result.goals ?? []));
   const checked = report.results.filter((result) => result.violations !== null);
   const violations = checked.reduce((sum, result) => sum + (result.violations?.length ?? 0), 0);
   lines.push(`invariant violations: ${violations} in ${checked.length} checked scenarios: ${verdict(violations === 0)}`);

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BoxofficeApi } from './api.js';
 import { type BenchEngine, createBenchDatabase } from './databases.js';
-import { FLOOR_SCRIPT, type ProcessHandle, SERVER_SCRIPT, STUBBED_BOOKING, compile, startProcess } from './processes.js';
+import {
+  FLOOR_SCRIPT,
+  type ProcessHandle,
+  SERVER_SCRIPT,
+  STUBBED_BOOKING,
+  type WebhookSinkHandle,
+  compile,
+  startProcess,
+  startWebhookSink,
+} from './processes.js';
 import { type Machine, type RunReport, printReport, reportMarkdown, BENCHMARKS_PREAMBLE } from './report.js';
 import {
   type ScenarioResult,
@@ -19,6 +28,7 @@ import {
   soldOutRush,
   spread,
   warmUp,
+  webhooks,
   withoutDatabase,
 } from './scenarios.js';
 
@@ -27,7 +37,7 @@ const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.me
 const ADMIN_USER = 'admin';
 
 /** Scenario names for --only; the floor always runs, as every row is compared with it. */
-const SCENARIOS = ['stubbed', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'single'] as const;
+const SCENARIOS = ['stubbed', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'webhooks', 'single'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--only ${SCENARIOS.join(',')}] [--no-record]`;
@@ -96,9 +106,10 @@ async function main(): Promise<void> {
     return { api: new BoxofficeApi(server.url, ADMIN_USER, adminPassword), server };
   };
   const results: ScenarioResult[] = [];
+  let sink: WebhookSinkHandle | null = null;
   let cleanedUp: Promise<void> | null = null;
   const cleanUp = () => {
-    cleanedUp ??= Promise.all(servers.map((server) => server.stop())).then(() => database.drop());
+    cleanedUp ??= Promise.all([...servers.map((server) => server.stop()), sink?.stop()]).then(() => database.drop());
     return cleanedUp;
   };
   // Ctrl-C still stops the servers and drops the bench's database.
@@ -137,6 +148,16 @@ async function main(): Promise<void> {
     await run('expiry', '7. expiry storm', () => expiryStorm(batched, settings));
     await run('door', '8. door', () => door(batched, settings));
     await batched.server.stop();
+
+    if (only.has('webhooks')) {
+      step(`9. webhooks: Boxoffice on ${engine} with a receiver on 127.0.0.1`);
+      sink = await startWebhookSink();
+      // A server of its own: no earlier scenario's entries are waiting, no webhook is registered yet.
+      const delivering = await boxoffice();
+      await warmUp(delivering, settings);
+      results.push(...(await webhooks(delivering, settings, sink)));
+      await delivering.server.stop();
+    }
 
     if (only.has('single')) {
       step(`Boxoffice on ${engine}, one transaction per request (BATCH_MAX_SIZE=1)`);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BoxofficeApi } from './api.js';
 import { type Answers, checkEvent, waitUntilSettled } from './invariants.js';
 import { type LoadResult, type PlannedRequest, runLoad } from './load.js';
-import type { ProcessHandle } from './processes.js';
+import { type ProcessHandle, type WebhookArrival, type WebhookSinkHandle, cpuMs } from './processes.js';
 
 export interface ScenarioSettings {
   connections: number;
@@ -14,6 +14,8 @@ export interface ScenarioResult {
   load: LoadResult;
   /** Null when the run stored nothing to check (the floor, Boxoffice without the database). */
   violations: string[] | null;
+  /** What the run measured against its issue's goals, one line each, for the report's list. */
+  goals?: string[];
 }
 
 interface Target {
@@ -386,4 +388,184 @@ export async function door(target: Target, settings: ScenarioSettings): Promise<
     load,
     violations,
   };
+}
+
+const WEBHOOK_BOOKINGS = 10_000;
+/** Runs without and with the webhook, alternated, so a burst of other work on the machine hits both alike. */
+const WEBHOOK_PAIRS = 3;
+/** Unmeasured bookings with a webhook first, so neither the delivery code nor the receiver runs cold in a measured run. */
+const WEBHOOK_WARM_UP_BOOKINGS = 3_000;
+/** The same bookings at a pace the server keeps up with: delivery latency under normal conditions (SPEC "Webhooks"). */
+const PACED_BOOKINGS = 5_000;
+const PACED_RATE = 500;
+const RECEIVER_DOWN_MS = 30_000;
+const DELIVERED_WITHIN_MS = 120_000;
+const SINK_POLL_MS = 100;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** Polls the sink until `expected` distinct webhook-ids arrived; the time they all had, or null after `withinMs`. */
+async function allArrived(sink: WebhookSinkHandle, expected: number, withinMs: number): Promise<number | null> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if ((await sink.count()) >= expected) return Date.now();
+    if (Date.now() > deadline) return null;
+    await sleep(SINK_POLL_MS);
+  }
+}
+
+/** The seqs of `expected` that never arrived. */
+function missingSeqs(expected: readonly number[], arrivals: readonly WebhookArrival[]): number[] {
+  const arrived = new Set(arrivals.map((arrival) => arrival.seq));
+  return expected.filter((seq) => !arrived.has(seq));
+}
+
+const thousands = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+/**
+ * 9. Webhooks (issue 14): 10,000 bookings without a webhook, then 10,000 with one webhook (every action)
+ * to a receiver on 127.0.0.1 in its own process, three times over. Measured: each entry's delivery latency from
+ * its audit time (taken inside the transaction, so a little before the commit) to its arrival, that every
+ * entry arrived, the booking rate against the runs without, and the server's CPU time per booking. Then
+ * the receiver goes down for 30 s while 10,000 more bookings arrive, comes back on the same port, and the
+ * time until everything arrived is taken.
+ */
+export async function webhooks(target: Target, settings: ScenarioSettings, sink: WebhookSinkHandle): Promise<ScenarioResult[]> {
+  const { api, server } = target;
+  const serverCpuMs = () => cpuMs(server.child.pid);
+  const bookings = async (name: string, amount = WEBHOOK_BOOKINGS, rate?: number) => {
+    const event = await api.openEvent(name, FLASH_CAPACITY);
+    const cpuBefore = serverCpuMs();
+    const load = await runLoad(
+      {
+        url: api.url,
+        headers: api.headers,
+        connections: settings.connections,
+        amount,
+        ...(rate === undefined ? {} : { rate }),
+        request: (n) => bookingRequest(event.id, `${name.replace(/\W/g, '')}${n}`),
+      },
+      server,
+    );
+    const cpuAfterLoad = serverCpuMs();
+    await waitUntilSettled(api, [event.id]);
+    return { eventId: event.id, load, cpuBefore, cpuAfterLoad, violations: await checkEvent(api, event.id, answersFrom(load, 'book')) };
+  };
+  const seqsOf = async (eventId: string) => (await api.audit(eventId)).map((entry) => entry.seq);
+  const port = await sink.listen(0);
+  const url = `http://127.0.0.1:${port}/boxoffice`;
+
+  const warmUpWebhook = await api.createWebhook(url);
+  const warmed = await bookings('Webhook warm-up', WEBHOOK_WARM_UP_BOOKINGS);
+  const warmUpSeqs = await seqsOf(warmed.eventId);
+  if ((await allArrived(sink, warmUpSeqs.length, DELIVERED_WITHIN_MS)) === null) throw new Error('the warm-up webhooks never all arrived');
+  await api.deleteWebhook(warmUpWebhook.id);
+
+  const results: ScenarioResult[] = [];
+  const ratios: number[] = [];
+  const cpuWithout: number[] = [];
+  const cpuWith: number[] = [];
+  const expected: number[] = [...warmUpSeqs];
+  const measured = new Set<number>();
+  const deliveryViolations: string[] = [];
+  for (let pair = 1; pair <= WEBHOOK_PAIRS; pair++) {
+    const without = await bookings(`Without webhooks ${pair}`);
+    cpuWithout.push((without.cpuAfterLoad - without.cpuBefore) / WEBHOOK_BOOKINGS);
+    const webhook = await api.createWebhook(url);
+    const withWebhook = await bookings(`With a webhook ${pair}`);
+    const seqs = await seqsOf(withWebhook.eventId);
+    expected.push(...seqs);
+    for (const seq of seqs) measured.add(seq);
+    if ((await allArrived(sink, expected.length, DELIVERED_WITHIN_MS)) === null) {
+      deliveryViolations.push(`run ${pair}: not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s`);
+    }
+    // Until the last of its deliveries arrived: what a booking with its webhook costs the server in all.
+    cpuWith.push((serverCpuMs() - withWebhook.cpuBefore) / WEBHOOK_BOOKINGS);
+    // The next run without a webhook must not pay for this one's retries or stragglers.
+    await api.deleteWebhook(webhook.id);
+    ratios.push(withWebhook.load.requestsPerSecond / without.load.requestsPerSecond);
+    results.push(
+      { name: `${thousands(WEBHOOK_BOOKINGS)} bookings, no webhook (${pair})`, load: without.load, violations: without.violations },
+      {
+        name: `${thousands(WEBHOOK_BOOKINGS)} bookings, one webhook to 127.0.0.1 (${pair})`,
+        load: withWebhook.load,
+        violations: withWebhook.violations,
+      },
+    );
+  }
+  const latenciesOf = (arrivals: readonly WebhookArrival[], seqs: ReadonlySet<number>) =>
+    arrivals
+      .filter((arrival) => seqs.has(arrival.seq))
+      .map((arrival) => arrival.arrivedAt - arrival.at)
+      .sort((a, b) => a - b);
+  const latencies = latenciesOf((await sink.report()).arrivals, measured);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+
+  const pacedWebhook = await api.createWebhook(url);
+  const paced = await bookings('Paced with a webhook', PACED_BOOKINGS, PACED_RATE);
+  const pacedSeqs = await seqsOf(paced.eventId);
+  expected.push(...pacedSeqs);
+  if ((await allArrived(sink, expected.length, DELIVERED_WITHIN_MS)) === null) {
+    deliveryViolations.push(`paced run: not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s`);
+  }
+  await api.deleteWebhook(pacedWebhook.id);
+  const first = await sink.report();
+  const missing = missingSeqs(expected, first.arrivals);
+  if (missing.length > 0) deliveryViolations.push(`${missing.length} entries never arrived (first seq ${missing[0]})`);
+  const pacedLatencies = latenciesOf(first.arrivals, new Set(pacedSeqs));
+  results.push({
+    name: `${thousands(PACED_BOOKINGS)} bookings at ${PACED_RATE}/s, one webhook to 127.0.0.1`,
+    load: paced.load,
+    violations: paced.violations,
+  });
+  const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)] ?? 0;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+  const webhook = await api.createWebhook(url);
+  await sink.close();
+  const downAt = Date.now();
+  const whileDown = await bookings('While the receiver is down');
+  const bookedDownMs = Date.now() - downAt;
+  await sleep(Math.max(0, downAt + RECEIVER_DOWN_MS - Date.now()));
+  await sink.listen(port);
+  const backAt = Date.now();
+  const later = await seqsOf(whileDown.eventId);
+  const recoveredAt = await allArrived(sink, expected.length + later.length, DELIVERED_WITHIN_MS);
+  const second = await sink.report();
+  await api.deleteWebhook(webhook.id);
+  const recoveryMissing = missingSeqs(later, second.arrivals);
+  const recoveryViolations = [
+    ...(recoveredAt === null ? [`not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s of the receiver's return`] : []),
+    ...(recoveryMissing.length > 0 ? [`${recoveryMissing.length} entries never arrived after the outage`] : []),
+  ];
+  const recoverySeconds = recoveredAt === null ? null : (recoveredAt - backAt) / 1000;
+  const verdict = (met: boolean) => (met ? 'met' : 'short');
+  const goals = [
+    `webhooks: ${thousands(expected.length - missing.length)} of ${thousands(expected.length)} entries delivered, ${missing.length} missing; ` +
+      `latency from the entry's time to its arrival, ${thousands(WEBHOOK_BOOKINGS)} bookings as fast as answered: p50 ${thousands(p50)} ms, ` +
+      `p99 ${thousands(p99)} ms, max ${thousands(latencies.at(-1) ?? 0)} ms (goal p50 ≤ 1,000 ms): ${verdict(p50 <= 1_000 && missing.length === 0)}`,
+    `webhooks: latency at ${PACED_RATE} bookings/s: p50 ${thousands(percentile(pacedLatencies, 50))} ms, p99 ` +
+      `${thousands(percentile(pacedLatencies, 99))} ms, max ${thousands(pacedLatencies.at(-1) ?? 0)} ms ` +
+      `(SPEC: within 1 s under normal conditions): ${verdict(percentile(pacedLatencies, 50) <= 1_000)}`,
+    `webhooks: bookings with one webhook at ${ratios.map((value) => `${(100 * value).toFixed(0)} %`).join(', ')} of the rate of the run ` +
+      `before without, median ${(100 * ratio).toFixed(1)} % (goal ≥ 90 %): ${verdict(ratio >= 0.9)}; server CPU per booking ` +
+      `${mean(cpuWithout).toFixed(2)} ms without, ${mean(cpuWith).toFixed(2)} ms with its delivery`,
+    `webhooks: receiver down ${RECEIVER_DOWN_MS / 1000} s (${thousands(WEBHOOK_BOOKINGS)} bookings in its first ` +
+      `${(bookedDownMs / 1000).toFixed(1)} s), then back: everything delivered ${recoverySeconds === null ? 'not within the limit' : `${recoverySeconds.toFixed(1)} s`} ` +
+      `after it returned (goal ≤ 60 s): ${verdict(recoverySeconds !== null && recoverySeconds <= 60)}`,
+  ];
+  return [
+    ...results.map((result, index) =>
+      index === 1 ? { ...result, violations: [...(result.violations ?? []), ...deliveryViolations] } : result,
+    ),
+    {
+      name: `${thousands(WEBHOOK_BOOKINGS)} bookings, the webhook's receiver down`,
+      load: whileDown.load,
+      violations: [...whileDown.violations, ...recoveryViolations],
+      goals,
+    },
+  ];
 }

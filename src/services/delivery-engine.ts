@@ -28,7 +28,20 @@ const LEASE_SAFETY_MS = 1_000;
  */
 const GAP_GRACE_MS = 10 * 60_000;
 const HAND_OUT_BATCH = 500;
+/**
+ * Deliveries a process holds claimed at once, started or waiting for one of the `concurrency` slots: a
+ * round records the finished ones and claims the next ones together, so the database sees one short
+ * transaction per batch rather than one per delivery.
+ */
+const CLAIM_BATCH = 256;
 const EMAIL = new RegExp(EMAIL_PATTERN);
+
+/** A claimed delivery with its entry, and when its lease runs out. */
+interface Claim {
+  delivery: ClaimedDelivery;
+  entry: AnnouncedEntry | null;
+  leaseUntil: number;
+}
 
 export interface WebhookPoster {
   post(message: SignedMessage): Promise<AttemptResult>;
@@ -45,6 +58,8 @@ export interface DeliveryEngineOptions {
   retryForMs: number;
   /** Attempts running at once in this process. */
   concurrency?: number;
+  /** Deliveries claimed at once (started or waiting for a slot); at least `concurrency`. */
+  claimBatch?: number;
   /** How often to look for new entries and due retries when nothing wakes the engine. */
   pollMs?: number;
   /** E-mail to bookers; null when SMTP_URL / MAIL_FROM are not set. */
@@ -73,13 +88,26 @@ export class DeliveryEngine {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly concurrency: number;
+  private readonly claimBatch: number;
   private readonly pollMs: number;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Finished attempts waiting to be recorded with the next claim. */
-  private readonly settled: SettledAttempt[] = [];
+  /** Claimed deliveries waiting for a free slot, their entries loaded. */
+  private readonly queue: Claim[] = [];
+  /** Finished attempts waiting to be recorded with the next round, with the end of their lease. */
+  private readonly settled: Array<SettledAttempt & { leaseUntil: number }> = [];
+  /** Claims that were never started, to give back with the next round. */
+  private readonly released: ClaimedDelivery[] = [];
+  /** Channels whose receiver was unreachable at their last failure here, since their last delivery. */
+  private readonly unreachable = new Set<string>();
+  /** Channels that delivered again since: their pending retries are made due with the next round. */
+  private readonly recovered = new Set<string>();
+  /** How many a round may hold: down to `concurrency` when queued claims could not start in time, back up when they do. */
+  private holdLimit: number;
+  private batchReleased = false;
   private webhooks = new Map<string, WebhookWithSecret>();
   private mailChannelOpen = false;
   private running = false;
+  private stopping = false;
   private passing: Promise<void> | null = null;
   private handOutWanted = false;
   private again = false;
@@ -94,6 +122,8 @@ export class DeliveryEngine {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.concurrency = options.concurrency ?? 16;
+    this.claimBatch = Math.max(this.concurrency, options.claimBatch ?? CLAIM_BATCH);
+    this.holdLimit = this.claimBatch;
     this.pollMs = options.pollMs ?? 500;
   }
 
@@ -101,6 +131,7 @@ export class DeliveryEngine {
   start(feed: ChangeFeed | null): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.unsubscribe = feed?.subscribe(() => this.wake(true)) ?? null;
     this.timer = setInterval(() => this.wake(true), this.pollMs);
     this.timer.unref();
@@ -110,23 +141,42 @@ export class DeliveryEngine {
   /** Stops taking work; waits up to `graceMs` for attempts in flight (a lease left behind expires and another process retries). */
   async stop(graceMs = 5_000): Promise<void> {
     this.running = false;
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.unsubscribe?.();
+    // Claims not started yet go back at once, for another process to take.
+    this.released.push(...this.queue.splice(0).map((claim) => claim.delivery));
     const finished = Promise.all([this.passing, ...this.inFlight]).then(() => undefined);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([finished, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    await this.settleAndStart(0).catch((error: unknown) => this.options.log?.warn({ err: error }, 'could not record delivery attempts'));
+    await this.round(0).catch((error: unknown) => this.options.log?.warn({ err: error }, 'could not record delivery attempts'));
+    this.stopping = false;
   }
 
   /** One full round, waited for: hands out every new entry and makes every attempt due now (tests drive time with it). */
   async runOnce(): Promise<void> {
     for (;;) {
       const handedOut = await this.handOutAll();
-      const claimed = await this.settleAndStart(this.concurrency - this.inFlight.size);
-      await Promise.all([...this.inFlight]);
-      if (claimed === 0 && !handedOut && this.settled.length === 0) return;
+      const claimed = await this.round(this.holdLimit - this.inFlight.size - this.queue.length);
+      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+      if (claimed === 0 && !handedOut && !this.hasRecords()) return;
     }
+  }
+
+  /** Claimed deliveries left (waiting or running) at which the next batch is claimed. */
+  private refillAt(): number {
+    return Math.floor(this.holdLimit / 2);
+  }
+
+  private hasRecords(): boolean {
+    return this.settled.length > 0 || this.released.length > 0 || this.recovered.size > 0;
+  }
+
+  /** Some finished attempt's lease ends within LEASE_MARGIN_MS: record it before anything long. */
+  private leaseEndsSoon(): boolean {
+    const soon = this.clock() + LEASE_MARGIN_MS;
+    return this.settled.some((attempt) => attempt.leaseUntil <= soon);
   }
 
   private wake(handOut: boolean): void {
@@ -140,15 +190,19 @@ export class DeliveryEngine {
       do {
         this.again = false;
         try {
-          // Finished attempts first: a lease is recorded as done before a long hand-out could outlast it.
-          if (this.settled.length > 0) await this.settleAndStart(this.concurrency - this.inFlight.size);
           if (this.handOutWanted) {
+            if (this.leaseEndsSoon()) await this.round(0);
             this.handOutWanted = false;
             // A full batch means more is waiting: look again straight away.
             if (await this.handOutAll()) this.handOutWanted = this.again = true;
           }
-          const free = this.concurrency - this.inFlight.size;
-          if ((await this.settleAndStart(free)) === free && free > 0) this.again = true;
+          // The next batch is claimed once half the last one is done; meanwhile only what cannot wait is recorded.
+          if (this.queue.length + this.inFlight.size <= this.refillAt()) {
+            const room = this.holdLimit - this.inFlight.size - this.queue.length;
+            if ((await this.round(room)) >= room && room > 0) this.again = true;
+          } else if (this.leaseEndsSoon() || this.settled.length >= this.claimBatch) {
+            await this.round(0);
+          }
         } catch (error) {
           this.options.log?.warn({ err: error }, 'delivery round failed; trying again shortly');
         }
@@ -184,58 +238,108 @@ export class DeliveryEngine {
   }
 
   /**
-   * Records the attempts that finished and claims due deliveries in one short transaction, then starts
-   * them. Attempts finishing while one runs wait for the next: under load they share transactions.
+   * One short transaction: records the finished attempts, gives back claims never started, makes the
+   * retries of recovered channels due, and claims up to `limit` due deliveries, which then start as
+   * slots free up. Returns how many it claimed.
    */
-  private async settleAndStart(free: number): Promise<number> {
-    if (free <= 0 && this.settled.length === 0) return 0;
+  private async round(limit: number): Promise<number> {
+    if (limit <= 0 && !this.hasRecords()) return 0;
     const settled = this.settled.splice(0);
+    const released = this.released.splice(0);
+    const recovered = [...this.recovered];
+    this.recovered.clear();
     const now = this.clock();
     const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
     let claimed: ClaimedDelivery[];
     try {
-      claimed = await this.store.settleAndClaim(settled, this.owner, {
+      claimed = await this.store.settleAndClaim({ settled, released, recovered }, this.owner, {
         now: isoAt(now),
         leaseUntil: isoAt(leaseUntil),
-        limit: Math.max(0, free),
+        limit: Math.max(0, limit),
       });
     } catch (error) {
       // Lost a race (deadlock) or the database is away: record them with the next round. Should that come
       // after their leases ran out, the fenced update leaves them be and another process repeats them.
       this.settled.unshift(...settled);
+      this.released.unshift(...released);
+      for (const channelId of recovered) this.recovered.add(channelId);
       this.options.log?.warn({ err: error, attempts: settled.length }, 'could not record delivery attempts; trying again');
       return 0;
     }
     if (claimed.length === 0) return 0;
     const entries = await this.store.announced(claimed.map((delivery) => delivery.seq)).catch(() => null);
-    for (const delivery of claimed) {
-      const attempt = this.attempt(delivery, entries?.get(delivery.seq) ?? null, leaseUntil).finally(() => {
-        this.inFlight.delete(attempt);
-        this.wake(false);
-      });
-      this.inFlight.add(attempt);
-    }
+    // Every claim since the last round started in time: attempts are quick again, hold more.
+    if (!this.batchReleased) this.holdLimit = Math.min(this.claimBatch, this.holdLimit * 2);
+    this.batchReleased = false;
+    for (const delivery of claimed) this.queue.push({ delivery, entry: entries?.get(delivery.seq) ?? null, leaseUntil });
+    this.startQueued();
     return claimed.length;
   }
 
-  private async attempt(delivery: ClaimedDelivery, entry: AnnouncedEntry | null, leaseUntil: number): Promise<void> {
+  /** Starts queued claims while slots are free; one that could no longer finish within its lease is given back. */
+  private startQueued(): void {
+    while (this.inFlight.size < this.concurrency && this.queue.length > 0) {
+      const claim = this.queue.shift() as Claim;
+      if (this.stopping || this.clock() + this.options.timeoutMs > claim.leaseUntil - LEASE_SAFETY_MS) {
+        this.release(claim.delivery);
+        continue;
+      }
+      const attempt = this.attempt(claim).finally(() => this.finished(attempt));
+      this.inFlight.add(attempt);
+    }
+  }
+
+  private release(delivery: ClaimedDelivery): void {
+    this.released.push(delivery);
+    // Attempts are slow right now: claim no more than can start at once until they are fast again.
+    this.batchReleased = true;
+    this.holdLimit = this.concurrency;
+  }
+
+  private finished(attempt: Promise<void>): void {
+    this.inFlight.delete(attempt);
+    this.startQueued();
+    // Half the batch is done (or all of it): record it and claim the next one. Once per batch, not per attempt.
+    const left = this.queue.length + this.inFlight.size;
+    if (left === 0 || left === this.refillAt()) {
+      this.wake(false);
+    }
+  }
+
+  private async attempt({ delivery, entry, leaseUntil }: Claim): Promise<void> {
     const started = this.clock();
     let result: AttemptResult | 'dropped' | 'abandoned';
     try {
       result = await this.send(delivery, entry, leaseUntil);
     } catch (error) {
-      result = { delivered: false, statusCode: null, error: `could not send: ${error instanceof Error ? error.message : String(error)}` };
+      result = {
+        delivered: false,
+        statusCode: null,
+        error: `could not send: ${error instanceof Error ? error.message : String(error)}`,
+        unreachable: false,
+      };
     }
-    // The lease would run out mid-attempt: leave it to expire, so no two attempts ever overlap.
-    if (result === 'abandoned') return;
+    // The lease would run out mid-attempt: nothing was sent, so the claim goes back.
+    if (result === 'abandoned') return this.release(delivery);
     const at = this.clock();
+    if (result !== 'dropped') this.noteReachability(delivery.channelId, result);
     this.settled.push({
       delivery,
+      leaseUntil,
       outcome:
         result === 'dropped'
           ? { state: 'dropped', statusCode: null, error: null, durationMs: 0, at: isoAt(at), nextAttemptAt: null }
           : this.outcomeOf(delivery, result, started, at),
     });
+  }
+
+  /** A receiver that answers again after being unreachable gets its pending retries at once, not after their back-off. */
+  private noteReachability(channelId: string, result: AttemptResult): void {
+    if (result.delivered) {
+      if (this.unreachable.delete(channelId)) this.recovered.add(channelId);
+    } else if (result.unreachable) {
+      this.unreachable.add(channelId);
+    }
   }
 
   private outcomeOf(delivery: ClaimedDelivery, result: AttemptResult, started: number, at: number): AttemptOutcome {
@@ -250,7 +354,7 @@ export class DeliveryEngine {
     entry: AnnouncedEntry | null,
     leaseUntil: number,
   ): Promise<AttemptResult | 'dropped' | 'abandoned'> {
-    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read` };
+    if (!entry) return { delivered: false, statusCode: null, error: `audit entry ${delivery.seq} could not be read`, unreachable: false };
     const now = this.clock();
     if (now + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
     if (delivery.channelId === MAIL_CHANNEL) {

@@ -55,10 +55,11 @@ export interface DeliveryStore {
    */
   handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number>;
   /**
-   * In one transaction: records finished attempts (a delivery changes only while `owner` still holds its
-   * lease for that attempt), then takes the lease of up to `claim.limit` due deliveries nobody else holds.
+   * In one transaction: records finished attempts and gives back claims never started (a delivery changes
+   * only while `owner` still holds its lease for that attempt), makes the pending retries of recovered
+   * channels due now, then takes the lease of up to `claim.limit` due deliveries nobody else holds.
    */
-  settleAndClaim(settled: readonly SettledAttempt[], owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]>;
+  settleAndClaim(round: RoundRecord, owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]>;
   /** What the entries announce, by seq; a seq with no entry is absent. */
   announced(seqs: readonly number[]): Promise<Map<number, AnnouncedEntry>>;
 }
@@ -66,6 +67,15 @@ export interface DeliveryStore {
 export interface SettledAttempt {
   delivery: ClaimedDelivery;
   outcome: AttemptOutcome;
+}
+
+/** What a process reports at the start of a round, before it claims more. */
+export interface RoundRecord {
+  settled: readonly SettledAttempt[];
+  /** Claimed but never started (its lease would have run out first): the lease ends, the attempt number is given back. */
+  released: readonly ClaimedDelivery[];
+  /** Channels whose receiver answered again after being unreachable: every pending retry of theirs is due now. */
+  recovered: readonly string[];
 }
 
 export interface ClaimWindow {

@@ -11,6 +11,9 @@ export interface MailSettings {
   maxConnections: number;
 }
 
+/** SMTP 421: the server is closing the channel (shutting down, overloaded), not refusing the message. */
+const SERVICE_NOT_AVAILABLE = 421;
+
 /** Sends booking messages through the configured SMTP server (nodemailer, pooled connections). */
 export class MailSender {
   private readonly transport: Transporter<SMTPTransport.SentMessageInfo>;
@@ -43,9 +46,21 @@ export class MailSender {
         }),
       );
       const accepted = sent.accepted.length > 0;
-      return { delivered: accepted, statusCode: null, error: accepted ? null : 'the SMTP server accepted no recipient' };
+      return {
+        delivered: accepted,
+        statusCode: null,
+        error: accepted ? null : 'the SMTP server accepted no recipient',
+        unreachable: false,
+      };
     } catch (error) {
-      return { delivered: false, statusCode: null, error: error instanceof Error ? error.message.slice(0, 200) : String(error) };
+      const responseCode = (error as { responseCode?: unknown }).responseCode;
+      return {
+        delivered: false,
+        statusCode: null,
+        error: error instanceof Error ? error.message.slice(0, 200) : String(error),
+        // No SMTP answer at all (refused, dropped, timed out), or 421: the server is away, not refusing this message.
+        unreachable: typeof responseCode !== 'number' || responseCode === SERVICE_NOT_AVAILABLE,
+      };
     }
   }
 

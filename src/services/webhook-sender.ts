@@ -12,7 +12,12 @@ export interface AttemptResult {
   delivered: boolean;
   statusCode: number | null;
   error: string | null;
+  /** The receiver could not be reached or said it is away (no answer, 502–504), rather than refusing this message. */
+  unreachable: boolean;
 }
+
+/** Answers that say the receiver is away (a proxy before it, or it says so), not that it refused the message. */
+const AWAY_STATUS = new Set([502, 503, 504]);
 
 /** `whsec_` + base64 of 32 random bytes; those bytes are the HMAC key (Standard Webhooks). */
 export function newWebhookSecret(): string {
@@ -75,13 +80,13 @@ export class WebhookSender {
         },
       });
       const timer = setTimeout(() => {
-        finish({ delivered: false, statusCode: null, error: `no answer within ${this.timeoutMs} ms` });
+        finish({ delivered: false, statusCode: null, error: `no answer within ${this.timeoutMs} ms`, unreachable: true });
         req.destroy();
       }, this.timeoutMs);
       req.on('response', (res: IncomingMessage) => {
         const statusCode = res.statusCode ?? 0;
         const delivered = statusCode >= 200 && statusCode < 300;
-        finish({ delivered, statusCode, error: null });
+        finish({ delivered, statusCode, error: null, unreachable: AWAY_STATUS.has(statusCode) });
         let read = 0;
         res.on('data', (chunk: Buffer) => {
           read += chunk.length;
@@ -93,7 +98,7 @@ export class WebhookSender {
       });
       req.on('error', (error: Error) => {
         clearTimeout(timer);
-        finish({ delivered: false, statusCode: null, error: describe(error) });
+        finish({ delivered: false, statusCode: null, error: describe(error), unreachable: true });
       });
       req.end(message.body);
     });

@@ -90,7 +90,8 @@ export class WebhookService {
       body: JSON.stringify({ type: 'webhook.test', seq: 0, eventId: null, at, data: {} }),
       secret: webhook.secret,
     });
-    const delivery = { ...result, durationMs: Math.max(0, this.clock() - started) };
+    const { delivered, statusCode, error } = result;
+    const delivery = { delivered, statusCode, error, durationMs: Math.max(0, this.clock() - started) };
     if (receipt) await this.store.keepAnswer(receipt.keep(delivery));
     return delivery;
   }

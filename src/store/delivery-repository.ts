@@ -11,6 +11,7 @@ import type {
   HandOutRule,
   HandOutWindow,
   LoggedEntry,
+  RoundRecord,
   SettledAttempt,
   WebhookStore,
 } from '../services/delivery-ports.js';
@@ -21,6 +22,12 @@ import type { WebhooksTable } from './schema.js';
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
 const GAPS_PER_PASS = 100;
 const ERROR_MAX = 500;
+/**
+ * Hand-outs, claims and attempt records need not be flushed at commit: one lost to a power cut is redone
+ * (entries handed out again, a lease expiring, an attempt repeated — at least once, receivers dedupe), and
+ * the sync a booking's commit waits for then stays the bookings' own.
+ */
+const BOOKKEEPING = { durable: false };
 
 interface Gap {
   from: number;
@@ -41,6 +48,22 @@ function toWebhook(row: Selectable<WebhooksTable>): WebhookWithSecret & { delete
 
 function publicWebhook({ id, url, actions, createdAt }: Webhook): Webhook {
   return { id, url, actions, createdAt };
+}
+
+/**
+ * The deliveries grouped by channel and attempt number, so each group is one `channel_id = ? and
+ * attempts = ? and seq in (…)` statement along the primary key: a batch is a handful of statements,
+ * where an OR of a term per delivery would cost more to compile than to run.
+ */
+function byChannelAndAttempt(deliveries: readonly ClaimedDelivery[]): Array<{ channelId: string; attempt: number; seqs: number[] }> {
+  const groups = new Map<string, { channelId: string; attempt: number; seqs: number[] }>();
+  for (const { channelId, attempt, seq } of deliveries) {
+    const key = `${attempt}:${channelId}`;
+    const group = groups.get(key) ?? { channelId, attempt, seqs: [] };
+    group.seqs.push(seq);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
 
 /** Seq ranges in [from, to] that are not in `present` (sorted ascending). */
@@ -156,7 +179,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   }
 
   async handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number> {
-    return this.dialect.transaction(this.db, async (trx) => {
+    return this.bookkeeping(async (trx) => {
       let channelQuery = trx.selectFrom('delivery_channels').select('last_seq').where('id', '=', channelId);
       if (this.dialect.rowLocks) channelQuery = channelQuery.forUpdate();
       // Another process is handing this channel out right now: it will do the same work.
@@ -216,8 +239,8 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     });
   }
 
-  async settleAndClaim(settled: readonly SettledAttempt[], owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
-    return this.dialect.transaction(this.db, async (trx) => {
+  async settleAndClaim({ settled, released, recovered }: RoundRecord, owner: string, claim: ClaimWindow): Promise<ClaimedDelivery[]> {
+    return this.bookkeeping(async (trx) => {
       // Done deliveries (delivered, failed, dropped) change alike: one statement per state. A retry has its own due time.
       for (const state of ['delivered', 'failed', 'dropped'] as const) {
         const done = settled.filter(({ outcome }) => outcome.state === state);
@@ -225,6 +248,27 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       }
       for (const retry of settled.filter(({ outcome }) => outcome.state === 'pending')) {
         await this.settle(trx, owner, [retry], { state: 'pending', next_attempt_at: retry.outcome.nextAttemptAt ?? claim.now });
+      }
+      for (const group of byChannelAndAttempt(released)) {
+        await trx
+          .updateTable('deliveries')
+          .set((eb) => ({ attempts: eb('attempts', '-', 1), lease_owner: null, lease_until: null }))
+          .where('state', '=', 'pending')
+          .where('lease_owner', '=', owner)
+          .where('channel_id', '=', group.channelId)
+          .where('attempts', '=', group.attempt)
+          .where('seq', 'in', group.seqs)
+          .execute();
+      }
+      if (recovered.length > 0) {
+        await trx
+          .updateTable('deliveries')
+          .set({ next_attempt_at: claim.now })
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '>', claim.now)
+          .where('channel_id', 'in', [...recovered])
+          .where('lease_until', 'is', null)
+          .execute();
       }
       const attempts = settled.filter(({ outcome }) => outcome.state !== 'dropped');
       if (attempts.length > 0) {
@@ -259,11 +303,16 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       if (this.dialect.skipLocked) query = query.skipLocked();
       const rows = await query.execute();
       if (rows.length === 0) return [];
-      await trx
-        .updateTable('deliveries')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: owner, lease_until: claim.leaseUntil }))
-        .where((eb) => eb.or(rows.map((row) => eb.and([eb('channel_id', '=', row.channel_id), eb('seq', '=', row.seq)]))))
-        .execute();
+      const seqsByChannel = new Map<string, number[]>();
+      for (const row of rows) seqsByChannel.set(row.channel_id, [...(seqsByChannel.get(row.channel_id) ?? []), Number(row.seq)]);
+      for (const [channelId, seqs] of seqsByChannel) {
+        await trx
+          .updateTable('deliveries')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: owner, lease_until: claim.leaseUntil }))
+          .where('channel_id', '=', channelId)
+          .where('seq', 'in', seqs)
+          .execute();
+      }
       return rows.map((row) => ({
         channelId: row.channel_id,
         seq: Number(row.seq),
@@ -288,19 +337,21 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     attempts: readonly SettledAttempt[],
     change: { state: string; next_attempt_at: string },
   ): Promise<void> {
-    await db
-      .updateTable('deliveries')
-      .set({ ...change, lease_owner: null, lease_until: null })
-      .where('state', '=', 'pending')
-      .where('lease_owner', '=', owner)
-      .where((eb) =>
-        eb.or(
-          attempts.map(({ delivery }) =>
-            eb.and([eb('channel_id', '=', delivery.channelId), eb('seq', '=', delivery.seq), eb('attempts', '=', delivery.attempt)]),
-          ),
-        ),
-      )
-      .execute();
+    for (const group of byChannelAndAttempt(attempts.map(({ delivery }) => delivery))) {
+      await db
+        .updateTable('deliveries')
+        .set({ ...change, lease_owner: null, lease_until: null })
+        .where('state', '=', 'pending')
+        .where('lease_owner', '=', owner)
+        .where('channel_id', '=', group.channelId)
+        .where('attempts', '=', group.attempt)
+        .where('seq', 'in', group.seqs)
+        .execute();
+    }
+  }
+
+  private bookkeeping<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.dialect.transaction(this.db, work, BOOKKEEPING);
   }
 
   private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {

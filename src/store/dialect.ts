@@ -31,7 +31,7 @@ export interface Dialect {
   /** How many existing rows change in one statement: INSERT … ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE. */
   upsert: 'on-conflict' | 'on-duplicate-key';
   /** Runs `work` in one transaction that sees every commit made before its locks were granted. */
-  transaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** A unique or primary-key constraint refused the write. */
   isUniqueViolation(error: unknown): boolean;
   /** Lost a race inside the database (deadlock, serialization, busy): the whole transaction may be retried. */
@@ -40,6 +40,15 @@ export interface Dialect {
   isUnavailable(error: unknown): boolean;
   /** Connections of this process's pool, for the metrics; absent where there is no pool (SQLite). */
   poolStats?(): { total: number; idle: number; waiting: number };
+}
+
+export interface TransactionOptions {
+  /**
+   * false: the commit is not flushed to disk before it returns, so a power loss or a crash of the database
+   * may undo it (never tear it, nor keep a later commit without it). For bookkeeping that is redone when
+   * lost, such as the delivery outbox's leases and attempt records; never for bookings. Default true.
+   */
+  durable?: boolean;
 }
 
 export interface OpenedDatabase {

@@ -14,6 +14,8 @@ export interface ReceiverOptions {
   status?: number | ((request: IncomingMessage, count: number) => number);
   /** Holds each answer this long, so concurrent attempts of one message would overlap. */
   delayMs?: number;
+  /** Holds each answer until this settles: the test decides when the receiver answers. */
+  answerAfter?: Promise<unknown>;
 }
 
 /** A webhook receiver on 127.0.0.1 that verifies every request with the `standardwebhooks` package. */
@@ -70,6 +72,7 @@ export class WebhookReceiver {
       const payload = new Webhook(this.secret).verify(body, req.headers as Record<string, string>) as ReceivedDelivery['payload'];
       const status = typeof this.options.status === 'function' ? this.options.status(req, count) : (this.options.status ?? 204);
       if (this.options.delayMs) await new Promise((resolve) => setTimeout(resolve, this.options.delayMs));
+      await this.options.answerAfter;
       if (status >= 200 && status < 300) this.received.push({ id, payload, receivedAt: Date.now() });
       res.writeHead(status).end();
     } catch (error) {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryAttempt } from '../../src/domain/webhook.js';
 import { ENGINES } from '../helpers/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { asAdmin, book, cancel, createEvent } from '../helpers/factories.js';
+import { asAdmin, auditOf, book, cancel, createEvent } from '../helpers/factories.js';
 import { type TestApp, createTestApp } from '../helpers/test-app.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -222,6 +222,58 @@ describe.each(ENGINES)('webhooks on $name', (engine) => {
       'booking.confirmed',
       'booking.waitlisted',
       'event.created',
+    ]);
+  });
+
+  it('retries everything still waiting for a receiver that was away as soon as it answers again, not after the back-off', async () => {
+    const later = await receiver();
+    const created = await register(later.url, ['booking.confirmed']);
+    later.secret = created.secret;
+    const port = Number(new URL(later.url).port);
+    await later.close();
+
+    const event = await createEvent(t.app, { totalTickets: 5 });
+    for (const user of ['w1', 'w2', 'w3']) await book(t.app, event.id, user);
+    await t.deliveries.engine.runOnce();
+    // Two more failures each, so the next retries are a long back-off away.
+    for (let round = 0; round < 2; round++) {
+      const due = Math.max(...(await deliveries(created.webhook.id)).deliveries.map((attempt) => Date.parse(attempt.nextAttemptAt ?? '')));
+      clock.moveTo(due);
+      await t.deliveries.engine.runOnce();
+    }
+    const waiting = (await deliveries(created.webhook.id)).deliveries;
+    expect(waiting.map((attempt) => attempt.attempt).sort()).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
+    const nextDue = Math.min(
+      ...waiting.filter((attempt) => attempt.attempt === 3).map((attempt) => Date.parse(attempt.nextAttemptAt ?? '')),
+    );
+    expect(nextDue - clock.now()).toBeGreaterThan(10_000);
+
+    // Back, and a new booking's delivery is the first to reach it: the three waiting follow at once.
+    await later.listen(port);
+    await book(t.app, event.id, 'w4');
+    await t.deliveries.engine.runOnce();
+    expect(clock.now()).toBeLessThan(nextDue);
+    expect(later.received.map((delivery) => delivery.payload.data.booking)).toHaveLength(4);
+    expect(later.ids().size).toBe(4);
+    const retried = (await deliveries(created.webhook.id)).deliveries.filter((attempt) => attempt.statusCode === 204);
+    expect(retried.map((attempt) => attempt.attempt).sort()).toEqual([1, 4, 4, 4]);
+  });
+
+  it('keeps the back-off for a receiver that answers but refuses one message', async () => {
+    let refusedSeq = -1;
+    const picky = await receiver({ status: (request) => (String(request.headers['webhook-id']).endsWith(`_${refusedSeq}`) ? 400 : 204) });
+    const created = await register(picky.url, ['booking.confirmed']);
+    picky.secret = created.secret;
+    const event = await createEvent(t.app, { totalTickets: 5 });
+    await book(t.app, event.id, 'p1');
+    refusedSeq = (await auditOf(t.app, event.id)).find((entry) => entry.action === 'booking.confirmed')?.seq ?? -1;
+    await t.deliveries.engine.runOnce();
+    await book(t.app, event.id, 'p2');
+    await t.deliveries.engine.runOnce();
+    const history = (await deliveries(created.webhook.id)).deliveries;
+    expect(history.map((attempt) => [attempt.seq, attempt.attempt, attempt.statusCode])).toEqual([
+      [expect.any(Number), 1, 204],
+      [refusedSeq, 1, 400],
     ]);
   });
 

@@ -43,7 +43,7 @@ describe('WebhookSender against hostile receivers', () => {
       });
     });
     const result = await sender.post({ ...message(url), secret });
-    expect(result).toEqual({ delivered: true, statusCode: 200, error: null });
+    expect(result).toEqual({ delivered: true, statusCode: 200, error: null, unreachable: false });
     expect(verified).toEqual({ a: 1 });
     expect(webhookSignature(secret, 'msg_1', 1, 'x')).toBe(new Webhook(secret).sign('msg_1', new Date(1000), 'x'));
   });
@@ -53,7 +53,12 @@ describe('WebhookSender against hostile receivers', () => {
     const started = Date.now();
     const result = await sender.post(message(url));
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 250);
-    expect(result).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/no answer within/) });
+    expect(result).toMatchObject({
+      delivered: false,
+      statusCode: null,
+      error: expect.stringMatching(/no answer within/),
+      unreachable: true,
+    });
   });
 
   it('gives up on a receiver that answers too slowly', async () => {
@@ -68,7 +73,7 @@ describe('WebhookSender against hostile receivers', () => {
       res.writeHead(200).end();
     });
     const url = await serve((_req, res) => res.writeHead(307, { location: target }).end());
-    expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: 307, error: null });
+    expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: 307, error: null, unreachable: false });
     expect(followed).toBe(false);
   });
 
@@ -85,7 +90,7 @@ describe('WebhookSender against hostile receivers', () => {
       res.once('close', () => (closed = true));
       pump();
     });
-    expect(await sender.post(message(url))).toEqual({ delivered: true, statusCode: 200, error: null });
+    expect(await sender.post(message(url))).toEqual({ delivered: true, statusCode: 200, error: null, unreachable: false });
     await expect.poll(() => closed, { timeout: TIMEOUT_MS * 2 }).toBe(true);
     expect(written).toBeLessThan(64 * 1024 * 1024);
     expect(RESPONSE_BYTES_READ).toBeLessThanOrEqual(8 * 1024);
@@ -94,7 +99,19 @@ describe('WebhookSender against hostile receivers', () => {
   it('reports a refused connection as an error without the URL', async () => {
     const url = 'http://user:hunter2@127.0.0.1:9/hook';
     const result = await sender.post(message(url));
-    expect(result).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(result).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/ECONNREFUSED/), unreachable: true });
     expect(result.error).not.toContain('hunter2');
+  });
+
+  it.each([
+    [503, true],
+    [502, true],
+    [504, true],
+    [500, false],
+    [400, false],
+    [410, false],
+  ])('tells a receiver that is away (%i: %s) from one refusing the message', async (status, unreachable) => {
+    const url = await serve((_req, res) => res.writeHead(status).end());
+    expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: status, error: null, unreachable });
   });
 });

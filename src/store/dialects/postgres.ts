@@ -1,7 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config.js';
-import { type Db, type Dialect, type OpenedDatabase, errorCode, isNetworkError } from '../dialect.js';
+import { type Db, type Dialect, type OpenedDatabase, type TransactionOptions, errorCode, isNetworkError } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
 
 // https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -30,7 +30,15 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     oneConnection: false,
     bindsArrays: true,
     upsert: 'on-conflict',
-    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) => db.transaction().setIsolationLevel('read committed').execute(work),
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions) =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          // The commit returns before its WAL record is flushed; a crash may undo it, never reorder it.
+          if (options?.durable === false) await sql`set local synchronous_commit = off`.execute(trx);
+          return work(trx);
+        }),
     isUniqueViolation: (error) => errorCode(error) === '23505',
     isTransient: (error) => TRANSIENT.has(String(errorCode(error))),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
-import { type Db, type Dialect, type OpenedDatabase, errorCode } from '../dialect.js';
+import { type Db, type Dialect, type OpenedDatabase, type TransactionOptions, errorCode } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
 
 // Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
@@ -54,17 +54,24 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
     oneConnection: true,
     bindsArrays: false,
     upsert: 'on-conflict',
-    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions) =>
       db.connection().execute(async (conn) => {
-        // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
-        await sql`begin immediate`.execute(conn);
+        // NORMAL in WAL mode: this commit is not synced, the next FULL commit (or checkpoint) syncs it with its own.
+        const durable = options?.durable ?? true;
+        if (!durable) await sql`pragma synchronous = NORMAL`.execute(conn);
         try {
-          const result = await work(conn);
-          await sql`commit`.execute(conn);
-          return result;
-        } catch (error) {
-          if (connection.inTransaction) await sql`rollback`.execute(conn);
-          throw error;
+          // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
+          await sql`begin immediate`.execute(conn);
+          try {
+            const result = await work(conn);
+            await sql`commit`.execute(conn);
+            return result;
+          } catch (error) {
+            if (connection.inTransaction) await sql`rollback`.execute(conn);
+            throw error;
+          }
+        } finally {
+          if (!durable) await sql`pragma synchronous = FULL`.execute(conn);
         }
       }),
     isUniqueViolation: (error) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(sqliteCode(error)),

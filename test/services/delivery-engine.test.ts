@@ -1,0 +1,71 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestedBy } from '../../src/domain/audit.js';
+import { DeliveryEngine } from '../../src/services/delivery-engine.js';
+import { WebhookSender } from '../../src/services/webhook-sender.js';
+import { WebhookService } from '../../src/services/webhook-service.js';
+import { DeliveryRepository } from '../../src/store/delivery-repository.js';
+import { ENGINES } from '../helpers/engines.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { type TestStore, createTestStore } from '../helpers/test-store.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+
+const BY: RequestedBy = { actor: 'admin', requestId: null };
+const TIMEOUT_MS = 1_000;
+
+describe.each(ENGINES)('the delivery engine on $name', (engine) => {
+  let t: TestStore;
+  let repository: DeliveryRepository;
+  const clock = new FakeClock();
+  const receivers: WebhookReceiver[] = [];
+  const sender = new WebhookSender(TIMEOUT_MS, 4);
+
+  beforeAll(async () => {
+    t = await createTestStore(engine);
+    repository = new DeliveryRepository(t.database);
+  });
+  afterAll(async () => {
+    sender.close();
+    await t.close();
+  });
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
+  });
+
+  it('gives back, without an attempt, the claims it could not start within their lease, and delivers them in a later round', async () => {
+    let answer = () => {};
+    const receiver = new WebhookReceiver({ answerAfter: new Promise<void>((resolve) => (answer = resolve)) });
+    await receiver.listen();
+    receivers.push(receiver);
+    const webhooks = new WebhookService(repository, sender, clock.now);
+    const webhook = await webhooks.create({ url: receiver.url, actions: ['booking.confirmed'] });
+    receiver.secret = webhook.secret;
+    const event = await t.service.openEvent({ name: 'Queued', venue: null, startsAt: null, totalTickets: 5 }, BY);
+    for (const userId of ['q1', 'q2', 'q3']) await t.service.book(event.id, userId, { quantity: 1, hold: false }, BY);
+
+    // One attempt at a time: the first one hangs on the receiver while the other two wait for its slot.
+    const deliveries = new DeliveryEngine(repository, sender, {
+      timeoutMs: TIMEOUT_MS,
+      retryForMs: 3_600_000,
+      concurrency: 1,
+      claimBatch: 3,
+      clock: clock.now,
+    });
+    const round = deliveries.runOnce();
+    await expect.poll(() => receiver.requests).toBe(1);
+    // Long enough that the two waiting could no longer finish within their leases: they must not start.
+    clock.advance(4_500);
+    answer();
+    await round;
+
+    expect(receiver.overlapping).toEqual([]);
+    expect(receiver.ids().size).toBe(3);
+    expect(receiver.requests).toBe(3);
+    const attempts = await webhooks.deliveries(webhook.id, { limit: 10 });
+    // Each entry was attempted once, as attempt 1: the two given back kept their attempt number.
+    expect(attempts.deliveries.map((attempt) => [attempt.attempt, attempt.statusCode])).toEqual([
+      [1, 204],
+      [1, 204],
+      [1, 204],
+    ]);
+  });
+});
