@@ -5,9 +5,8 @@ import { DeliveryEngine } from './services/delivery-engine.js';
 import { MailSender } from './services/mail-sender.js';
 import { WebhookSender } from './services/webhook-sender.js';
 import { WebhookService } from './services/webhook-service.js';
-import { openDatabase } from './store/db.js';
+import { type Database, openDatabase } from './store/db.js';
 import { DeliveryRepository } from './store/delivery-repository.js';
-import type { OpenedDatabase } from './store/dialect.js';
 
 /** Connections of the delivery engine's own pool: claims, hand-outs and records are short. */
 const DELIVERY_POOL_SIZE = 4;
@@ -31,7 +30,7 @@ export interface DeliveryWiring {
 /** The outbox's engine and admin service, on a database pool of their own (SQLite: the one connection). */
 export function openDeliveries(
   database: DatabaseConfig,
-  shared: OpenedDatabase,
+  shared: Database,
   settings: DeliverySettings,
   wiring: DeliveryWiring = {},
 ): Deliveries {
@@ -60,7 +59,7 @@ export function openDeliveries(
       await engine.stop();
       poster.close();
       mailer?.close();
-      if (opened !== shared) await opened.db.destroy();
+      if (opened !== shared) await opened.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { KeptAnswer } from '../services/idempotency.js';
-import { keepAnswer } from './db.js';
+import { type Database, keepAnswer } from './db.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
 import { type Selectable, sql } from 'kysely';
 import type { AuditAction } from '../domain/audit.js';
@@ -16,7 +16,7 @@ import type {
   WebhookStore,
 } from '../services/delivery-ports.js';
 import { AuditRepository } from './audit-repository.js';
-import type { Db, Dialect, OpenedDatabase } from './dialect.js';
+import type { Db, Dialect } from './dialect.js';
 import type { WebhooksTable } from './schema.js';
 
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
@@ -79,14 +79,18 @@ function missingRuns(from: number, to: number, present: readonly number[]): Arra
   return runs;
 }
 
-/** The outbox tables (webhooks, channels, gaps, deliveries, attempts) over Kysely, every engine. */
+/**
+ * The outbox tables (webhooks, channels, gaps, deliveries, attempts) over Kysely, every engine. The admin's
+ * calls (WebhookStore) go through Database.read, so an outage answers 503 there like everywhere else; the
+ * delivery engine's calls keep the driver's errors, which it logs and retries on its own.
+ */
 export class DeliveryRepository implements DeliveryStore, WebhookStore {
   private readonly db: Db;
   private readonly dialect: Dialect;
 
-  constructor({ db, dialect }: OpenedDatabase) {
-    this.db = db;
-    this.dialect = dialect;
+  constructor(private readonly database: Database) {
+    this.db = database.db;
+    this.dialect = database.dialect;
   }
 
   async activeWebhooks(): Promise<WebhookWithSecret[]> {
@@ -94,66 +98,74 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     return rows.map(toWebhook);
   }
 
-  async findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null> {
-    const row = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toWebhook(row) : null;
-  }
-
-  async list(): Promise<Webhook[]> {
-    const rows = await this.db
-      .selectFrom('webhooks')
-      .selectAll()
-      .where('deleted_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
-    return rows.map((row) => publicWebhook(toWebhook(row)));
-  }
-
-  async create(webhook: WebhookWithSecret, channelId: string, kept?: KeptAnswer): Promise<void> {
-    await this.dialect.transaction(this.db, async (trx) => {
-      if (kept) await keepAnswer(new IdempotencyRepository(trx), kept);
-      await trx
-        .insertInto('webhooks')
-        .values({
-          id: webhook.id,
-          url: webhook.url,
-          actions: webhook.actions === null ? null : JSON.stringify(webhook.actions),
-          secret: webhook.secret,
-          created_at: webhook.createdAt,
-          deleted_at: null,
-        })
-        .execute();
-      await this.insertChannelAtLogEnd(trx, channelId, webhook.createdAt);
+  findWebhook(id: string): Promise<(WebhookWithSecret & { deleted: boolean }) | null> {
+    return this.database.read(async () => {
+      const row = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toWebhook(row) : null;
     });
   }
 
-  async delete(id: string, channelId: string, now: string, keep?: (deleted: Webhook) => KeptAnswer): Promise<Webhook | null> {
-    return this.dialect.transaction(this.db, async (trx) => {
-      const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-      if (!row) return null;
-      await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
-      await trx
-        .updateTable('deliveries')
-        .set({ state: 'dropped' })
-        .where('channel_id', '=', channelId)
-        .where('state', '=', 'pending')
+  list(): Promise<Webhook[]> {
+    return this.database.read(async () => {
+      const rows = await this.db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('deleted_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
         .execute();
-      await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
-      const deleted = publicWebhook(toWebhook(row));
-      if (keep) await keepAnswer(new IdempotencyRepository(trx), keep(deleted));
-      return deleted;
+      return rows.map((row) => publicWebhook(toWebhook(row)));
     });
+  }
+
+  create(webhook: WebhookWithSecret, channelId: string, kept?: KeptAnswer): Promise<void> {
+    return this.database.read(() =>
+      this.dialect.transaction(this.db, async (trx) => {
+        if (kept) await keepAnswer(new IdempotencyRepository(trx), kept);
+        await trx
+          .insertInto('webhooks')
+          .values({
+            id: webhook.id,
+            url: webhook.url,
+            actions: webhook.actions === null ? null : JSON.stringify(webhook.actions),
+            secret: webhook.secret,
+            created_at: webhook.createdAt,
+            deleted_at: null,
+          })
+          .execute();
+        await this.insertChannelAtLogEnd(trx, channelId, webhook.createdAt);
+      }),
+    );
+  }
+
+  delete(id: string, channelId: string, now: string, keep?: (deleted: Webhook) => KeptAnswer): Promise<Webhook | null> {
+    return this.database.read(() =>
+      this.dialect.transaction(this.db, async (trx) => {
+        const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+        if (!row) return null;
+        await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
+        await trx
+          .updateTable('deliveries')
+          .set({ state: 'dropped' })
+          .where('channel_id', '=', channelId)
+          .where('state', '=', 'pending')
+          .execute();
+        await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
+        const deleted = publicWebhook(toWebhook(row));
+        if (keep) await keepAnswer(new IdempotencyRepository(trx), keep(deleted));
+        return deleted;
+      }),
+    );
   }
 
   keepAnswer(kept: KeptAnswer): Promise<void> {
-    return keepAnswer(new IdempotencyRepository(this.db), kept);
+    return this.database.read(({ keys }) => keepAnswer(keys, kept));
   }
 
   async attempts(channelId: string, beforeId: number | null, limit: number): Promise<Array<DeliveryAttempt & { id: number }>> {
     let query = this.db.selectFrom('delivery_attempts').selectAll().where('channel_id', '=', channelId);
     if (beforeId !== null) query = query.where('id', '<', beforeId);
-    const rows = await query.orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.database.read(() => query.orderBy('id', 'desc').limit(limit).execute());
     return rows.map((row) => ({
       id: Number(row.id),
       seq: Number(row.seq),

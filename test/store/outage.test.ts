@@ -70,6 +70,15 @@ describe.each(SERVER_ENGINES)('database outage on $name', (engine) => {
     expect(during.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
     expect((await app.inject({ method: 'GET', url: `/api/v1/events/${event.id}` })).statusCode).toBe(503);
+    // The webhook admin runs on the delivery engine's own pool: the same answer there.
+    expect((await app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: asAdmin() })).statusCode).toBe(503);
+    const register = await app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: asAdmin(),
+      payload: { url: 'http://127.0.0.1:9/' },
+    });
+    expect(register.statusCode).toBe(503);
 
     await proxy.restore();
     await eventually(async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
