@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EMAIL_PATTERN } from '../domain/limits.js';
 import { type AnnouncedEntry, type WebhookWithSecret, wantsAction, webhookMessageId, webhookPayload } from '../domain/webhook.js';
-import { type BookingMail, MAIL_ACTIONS, bookingMail } from './booking-mail.js';
+import { type BookingMail, MAIL_ACTIONS, bookingMail, bookingMessageId } from './booking-mail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule, SettledAttempt } from './delivery-ports.js';
@@ -397,7 +397,7 @@ export class DeliveryEngine {
       const mail = this.options.mail;
       const message = mail ? bookingMail(entry, mail.publicUrl) : null;
       if (!mail || !message || !delivery.recipient) return 'dropped';
-      return mail.mailer.send(delivery.recipient, message, `<entry-${delivery.seq}@${mail.domain}>`);
+      return mail.mailer.send(delivery.recipient, message, bookingMessageId(entry, delivery.recipient, mail.domain));
     }
     const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
     const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));
