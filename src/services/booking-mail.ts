@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditAction } from '../domain/audit.js';
 import type { AnnouncedEntry } from '../domain/webhook.js';
 
@@ -31,6 +32,17 @@ function formatInstant(iso: string, timeZone: string): string {
   } catch {
     return iso;
   }
+}
+
+/**
+ * The Message-ID of an entry's message to its booker. The same for every attempt, so a recipient's server
+ * can drop a second copy when an attempt failed after the message had arrived; and bound to the entry's
+ * time and recipient besides its seq, so another installation, or this one on a fresh database whose seqs
+ * start again at 1, never reuses one (a server that dedupes would drop the new message).
+ */
+export function bookingMessageId(entry: AnnouncedEntry, recipient: string, domain: string): string {
+  const digest = createHash('sha256').update(`${entry.seq}\n${entry.at}\n${recipient}`).digest('hex').slice(0, 16);
+  return `<entry-${entry.seq}.${digest}@${domain}>`;
 }
 
 /** The message for one audit entry to its booker, or null when the entry is not one a booker hears about. */

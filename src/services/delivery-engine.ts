@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EMAIL_PATTERN } from '../domain/limits.js';
 import { type AnnouncedEntry, type WebhookWithSecret, wantsAction, webhookMessageId, webhookPayload } from '../domain/webhook.js';
-import { type BookingMail, MAIL_ACTIONS, bookingMail } from './booking-mail.js';
+import { type BookingMail, MAIL_ACTIONS, bookingMail, bookingMessageId } from './booking-mail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
 import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule, SettledAttempt } from './delivery-ports.js';
@@ -34,6 +34,14 @@ const HAND_OUT_BATCH = 500;
  * transaction per batch rather than one per delivery.
  */
 const CLAIM_BATCH = 256;
+/**
+ * While bookings commit (the feed reported one within BUSY_WINDOW_MS), at most this many attempts run at
+ * once, and entries are handed out only as the claimed ones run low: a delivery costs the process about
+ * as much CPU as the booking it announces, so under a rush the engine takes a small share and catches up
+ * once the rush is over, rather than halving the booking rate (measured: docs/benchmarks.md, webhooks).
+ */
+const BUSY_CONCURRENCY = 4;
+const BUSY_WINDOW_MS = 100;
 const EMAIL = new RegExp(EMAIL_PATTERN);
 
 /** A claimed delivery with its entry, and when its lease runs out. */
@@ -81,7 +89,8 @@ export function nextAttemptAt(attempt: number, at: number, handedOutAt: number, 
  * Delivers the audit log (the outbox) to webhooks and bookers' mailboxes. Every app process runs one:
  * progress, claims and leases live in the database, so any number of them deliver each entry at least
  * once and never run the same attempt twice at once. It works on connections of its own and a bounded
- * number of attempts, so a slow receiver or a backlog never takes anything from bookings.
+ * number of attempts, fewer while bookings are being made, so a slow receiver or a backlog never takes
+ * anything from bookings.
  */
 export class DeliveryEngine {
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -104,6 +113,8 @@ export class DeliveryEngine {
   /** How many a round may hold: down to `concurrency` when queued claims could not start in time, back up when they do. */
   private holdLimit: number;
   private batchReleased = false;
+  /** When the feed last reported a commit. */
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   private webhooks = new Map<string, WebhookWithSecret>();
   private mailChannelOpen = false;
   private running = false;
@@ -132,7 +143,11 @@ export class DeliveryEngine {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
-    this.unsubscribe = feed?.subscribe(() => this.wake(true)) ?? null;
+    this.unsubscribe =
+      feed?.subscribe(() => {
+        this.lastCommitAt = this.clock();
+        this.wake(true);
+      }) ?? null;
     this.timer = setInterval(() => this.wake(true), this.pollMs);
     this.timer.unref();
     this.wake(true);
@@ -158,15 +173,29 @@ export class DeliveryEngine {
   async runOnce(): Promise<void> {
     for (;;) {
       const handedOut = await this.handOutAll();
-      const claimed = await this.round(this.holdLimit - this.inFlight.size - this.queue.length);
+      const claimed = await this.round(this.held() - this.inFlight.size - this.queue.length);
       while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
       if (claimed === 0 && !handedOut && !this.hasRecords()) return;
     }
   }
 
+  /** Attempts that may run at once now: fewer while bookings are being made. */
+  private slots(): number {
+    return this.busy() ? Math.min(BUSY_CONCURRENCY, this.concurrency) : this.concurrency;
+  }
+
+  private busy(): boolean {
+    return this.clock() - this.lastCommitAt < BUSY_WINDOW_MS;
+  }
+
+  /** Deliveries to hold claimed now: as many batches of `slots()` as `claimBatch` holds of `concurrency`. */
+  private held(): number {
+    return Math.min(this.holdLimit, Math.ceil((this.slots() * this.claimBatch) / this.concurrency));
+  }
+
   /** Claimed deliveries left (waiting or running) at which the next batch is claimed. */
   private refillAt(): number {
-    return Math.floor(this.holdLimit / 2);
+    return Math.floor(this.held() / 2);
   }
 
   private hasRecords(): boolean {
@@ -190,15 +219,21 @@ export class DeliveryEngine {
       do {
         this.again = false;
         try {
-          if (this.handOutWanted) {
+          // The bookings may have stopped since the last attempt ended: use the slots that freed up.
+          this.startQueued();
+          // While bookings are made, only hand out what is about to be claimed.
+          if (this.handOutWanted && (!this.busy() || this.queue.length + this.inFlight.size <= this.refillAt())) {
             if (this.leaseEndsSoon()) await this.round(0);
             this.handOutWanted = false;
-            // A full batch means more is waiting: look again straight away.
-            if (await this.handOutAll()) this.handOutWanted = this.again = true;
+            // A full batch means more is waiting: look again straight away, or once the claimed ones run low.
+            if (await this.handOutAll()) {
+              this.handOutWanted = true;
+              this.again ||= !this.busy();
+            }
           }
           // The next batch is claimed once half the last one is done; meanwhile only what cannot wait is recorded.
           if (this.queue.length + this.inFlight.size <= this.refillAt()) {
-            const room = this.holdLimit - this.inFlight.size - this.queue.length;
+            const room = this.held() - this.inFlight.size - this.queue.length;
             if ((await this.round(room)) >= room && room > 0) this.again = true;
           } else if (this.leaseEndsSoon() || this.settled.length >= this.claimBatch) {
             await this.round(0);
@@ -215,13 +250,14 @@ export class DeliveryEngine {
   /** True when some channel had a full batch (more entries are waiting). */
   private async handOutAll(): Promise<boolean> {
     const now = this.clock();
-    const window = { now: isoAt(now), gapsSeenBefore: isoAt(now - GAP_GRACE_MS), limit: HAND_OUT_BATCH };
+    const limit = this.busy() ? this.held() : HAND_OUT_BATCH;
+    const window = { now: isoAt(now), gapsSeenBefore: isoAt(now - GAP_GRACE_MS), limit };
     const webhooks = await this.store.activeWebhooks();
     this.webhooks = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
     let full = false;
     for (const webhook of webhooks) {
       const rule: HandOutRule = (entry) => (wantsAction(webhook, entry.action) ? { recipient: null } : null);
-      full = (await this.store.handOut(webhookChannel(webhook.id), rule, window)) >= HAND_OUT_BATCH || full;
+      full = (await this.store.handOut(webhookChannel(webhook.id), rule, window)) >= limit || full;
     }
     if (this.options.mail) {
       if (!this.mailChannelOpen) {
@@ -232,7 +268,7 @@ export class DeliveryEngine {
         (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId)
           ? { recipient: entry.userId }
           : null;
-      full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= HAND_OUT_BATCH || full;
+      full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= limit || full;
     }
     return full;
   }
@@ -278,7 +314,7 @@ export class DeliveryEngine {
 
   /** Starts queued claims while slots are free; one that could no longer finish within its lease is given back. */
   private startQueued(): void {
-    while (this.inFlight.size < this.concurrency && this.queue.length > 0) {
+    while (this.inFlight.size < this.slots() && this.queue.length > 0) {
       const claim = this.queue.shift() as Claim;
       if (this.stopping || this.clock() + this.options.timeoutMs > claim.leaseUntil - LEASE_SAFETY_MS) {
         this.release(claim.delivery);
@@ -361,7 +397,7 @@ export class DeliveryEngine {
       const mail = this.options.mail;
       const message = mail ? bookingMail(entry, mail.publicUrl) : null;
       if (!mail || !message || !delivery.recipient) return 'dropped';
-      return mail.mailer.send(delivery.recipient, message, `<entry-${delivery.seq}@${mail.domain}>`);
+      return mail.mailer.send(delivery.recipient, message, bookingMessageId(entry, delivery.recipient, mail.domain));
     }
     const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
     const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));

@@ -29,22 +29,31 @@ export class MailSender {
     });
   }
 
+  /**
+   * One attempt, over within the timeout. When it times out, the send is aborted: a message still waiting
+   * for a pooled connection is taken out of the pool's queue, and one being sent has its connection
+   * closed, so nothing goes out after the attempt was recorded as failed and its retry scheduled.
+   */
   async send(to: string, mail: BookingMail, messageId: string): Promise<AttemptResult> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer from the SMTP server within ${this.settings.timeoutMs} ms`)),
+      this.settings.timeoutMs,
+    );
     try {
       const attachments = mail.ticketCode
         ? [{ filename: 'ticket.png', cid: 'ticket-qr', content: await QRCode.toBuffer(mail.ticketCode, { margin: 1, width: 240 }) }]
         : [];
-      const sent = await this.withTimeout(
-        this.transport.sendMail({
-          from: this.settings.from,
-          to,
-          subject: mail.subject,
-          text: mail.text,
-          html: mail.html,
-          attachments,
-          messageId,
-        }),
-      );
+      const sent = await this.transport.sendMail({
+        from: this.settings.from,
+        to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        attachments,
+        messageId,
+        signal: abort.signal,
+      });
       const accepted = sent.accepted.length > 0;
       return {
         delivered: accepted,
@@ -54,29 +63,20 @@ export class MailSender {
       };
     } catch (error) {
       const responseCode = (error as { responseCode?: unknown }).responseCode;
+      const reason: unknown = abort.signal.aborted ? abort.signal.reason : error;
       return {
         delivered: false,
         statusCode: null,
-        error: error instanceof Error ? error.message.slice(0, 200) : String(error),
+        error: reason instanceof Error ? reason.message.slice(0, 200) : String(reason),
         // No SMTP answer at all (refused, dropped, timed out), or 421: the server is away, not refusing this message.
         unreachable: typeof responseCode !== 'number' || responseCode === SERVICE_NOT_AVAILABLE,
       };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   close(): void {
     this.transport.close();
-  }
-
-  /** nodemailer times out each phase; this bounds the whole exchange, so an attempt never outlives its lease. */
-  private withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer from the SMTP server within ${this.settings.timeoutMs} ms`)),
-        this.settings.timeoutMs,
-      );
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 }

@@ -17,6 +17,8 @@ function decodeQuotedPrintable(text: string): string {
 /** A real SMTP server on 127.0.0.1 (the `smtp-server` package) that keeps every message. */
 export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
+  /** While set, every message is kept but not yet answered: the client waits for the server's 250. */
+  private answering: Promise<void> | null = null;
   private server = this.create();
 
   private create(): SMTPServer {
@@ -37,7 +39,7 @@ export class SmtpSink {
             subject,
             decoded: decodeQuotedPrintable(raw),
           });
-          callback();
+          void (this.answering ?? Promise.resolve()).then(() => callback());
         });
       },
     });
@@ -58,6 +60,16 @@ export class SmtpSink {
 
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Keeps every message from now on unanswered until the returned function is called. */
+  holdAnswers(): () => void {
+    let release = () => {};
+    this.answering = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.answering = null;
+      release();
+    };
   }
 
   to(address: string): ReceivedMail[] {

@@ -25,7 +25,10 @@ export class WebhookReceiver {
   /** webhook-ids that arrived while an earlier attempt of the same id was still being answered. */
   readonly overlapping: string[] = [];
   requests = 0;
+  /** The most requests it was answering at one time. */
+  mostAtOnce = 0;
   secret = '';
+  private answering = 0;
   private readonly inFlight = new Map<string, number>();
   private server: Server | null = null;
   private port = 0;
@@ -66,7 +69,12 @@ export class WebhookReceiver {
     const running = this.inFlight.get(id) ?? 0;
     if (running > 0) this.overlapping.push(id);
     this.inFlight.set(id, running + 1);
-    const done = () => this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
+    this.answering += 1;
+    this.mostAtOnce = Math.max(this.mostAtOnce, this.answering);
+    const done = () => {
+      this.answering -= 1;
+      this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
+    };
     res.once('close', done);
     try {
       const payload = new Webhook(this.secret).verify(body, req.headers as Record<string, string>) as ReceivedDelivery['payload'];

@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { asAdmin, book, cancel, createEvent } from '../helpers/factories.js';
+import { asAdmin, auditOf, book, cancel, createEvent } from '../helpers/factories.js';
 import { SmtpSink } from '../helpers/smtp-sink.js';
 import { type TestApp, createTestApp } from '../helpers/test-app.js';
 
@@ -126,6 +126,11 @@ describe.each(ENGINES)('e-mail to bookers on $name', (engine) => {
     await t.deliveries.engine.runOnce();
     await t.deliveries.engine.runOnce();
     expect(smtp.messages.length - before).toBe(1);
+    // Stable for every attempt of the entry, and unlike any other installation's for its seq.
+    const [entry] = (await auditOf(t.app, event.id)).filter((logged) => logged.action === 'booking.confirmed');
+    expect(/^Message-ID: (.*)$/im.exec(smtp.to('cy@example.com')[0]?.raw ?? '')?.[1]?.trim()).toMatch(
+      new RegExp(`^<entry-${entry?.seq}\\.[0-9a-f]{16}@boxoffice\\.test>$`),
+    );
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/webhooks', headers: asAdmin() });
     expect(response.json()).toEqual({ webhooks: [] });
   });

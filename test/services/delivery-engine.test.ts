@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
+import { LocalChangeFeed } from '../../src/services/change-feed.js';
 import { DeliveryEngine } from '../../src/services/delivery-engine.js';
 import { WebhookSender } from '../../src/services/webhook-sender.js';
 import { WebhookService } from '../../src/services/webhook-service.js';
@@ -17,7 +18,7 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
   let repository: DeliveryRepository;
   const clock = new FakeClock();
   const receivers: WebhookReceiver[] = [];
-  const sender = new WebhookSender(TIMEOUT_MS, 4);
+  const sender = new WebhookSender(TIMEOUT_MS, 32);
 
   beforeAll(async () => {
     t = await createTestStore(engine);
@@ -67,5 +68,34 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
       [1, 204],
       [1, 204],
     ]);
+  });
+
+  it('runs at most 4 attempts at once while bookings are being made, and all of them in the end', async () => {
+    const receiver = new WebhookReceiver({ delayMs: 20 });
+    await receiver.listen();
+    receivers.push(receiver);
+    const webhooks = new WebhookService(repository, sender, clock.now);
+    const webhook = await webhooks.create({ url: receiver.url, actions: ['booking.confirmed'] });
+    receiver.secret = webhook.secret;
+    const event = await t.service.openEvent({ name: 'Rush', venue: null, startsAt: null, totalTickets: 20 }, BY);
+    for (let i = 0; i < 12; i++) await t.service.book(event.id, `rush${i}`, { quantity: 1, hold: false }, BY);
+
+    const feed = new LocalChangeFeed();
+    const deliveries = new DeliveryEngine(repository, sender, {
+      timeoutMs: TIMEOUT_MS,
+      retryForMs: 3_600_000,
+      concurrency: 32,
+      clock: clock.now,
+    });
+    deliveries.start(feed);
+    try {
+      // A commit, as the booking service reports each one; the clock stands still, so the rush never ends.
+      feed.publish(event.id);
+      await expect.poll(() => receiver.ids().size).toBe(12);
+    } finally {
+      await deliveries.stop();
+    }
+    expect(receiver.mostAtOnce).toBeLessThanOrEqual(4);
+    expect(receiver.overlapping).toEqual([]);
   });
 });
