@@ -1,8 +1,12 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { type ChangeFeed, LocalChangeFeed } from '../services/change-feed.js';
 
 const CHANNEL = 'boxoffice_event_changes';
 const RECONNECT_MS = 1_000;
+// Loaded when the feed starts (PostgreSQL only): a server on another engine never holds this driver in memory.
+const require = createRequire(import.meta.url);
+const driver = () => require('pg') as typeof pg;
 
 /** Changes shared by every app process on one PostgreSQL database, through LISTEN/NOTIFY. */
 export class PostgresChangeFeed implements ChangeFeed {
@@ -12,7 +16,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   private closed = false;
 
   constructor(private readonly url: string) {
-    this.notifier = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 2_000 });
+    this.notifier = new (driver().Pool)({ connectionString: url, max: 2, connectionTimeoutMillis: 2_000 });
     this.notifier.on('error', () => {});
     void this.listen();
   }
@@ -36,7 +40,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   /** Holds one connection in LISTEN; reconnects after the database comes back. */
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new (driver().Client)({ connectionString: this.url });
     const retry = () => {
       if (this.listener === client) this.listener = null;
       client.end().catch(() => {});

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { Kysely, MysqlDialect } from 'kysely';
-import { createPool } from 'mysql2';
+import type * as Mysql2 from 'mysql2';
 import type { DatabaseConfig } from '../../config.js';
 import { type Db, type Dialect, type OpenedDatabase, errorCode, isNetworkError } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
@@ -33,7 +34,11 @@ function errno(error: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
+// Loaded when a MySQL database is opened: a server on another engine never holds this driver in memory.
+const require = createRequire(import.meta.url);
+
 export function openMysql(config: DatabaseConfig): OpenedDatabase {
+  const { createPool } = require('mysql2') as typeof Mysql2;
   const pool = createPool({
     uri: config.location,
     connectionLimit: config.poolSize,

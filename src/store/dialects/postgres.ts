@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type PgDriver from 'pg';
 import type { DatabaseConfig } from '../../config.js';
 import { type Db, type Dialect, type OpenedDatabase, type TransactionOptions, errorCode, isNetworkError } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
@@ -10,7 +11,11 @@ const UNAVAILABLE_CLASSES = ['08', '53', '57'];
 /** invalid_catalog_name: the database was dropped (or is not created yet), an outage like a refused connection. */
 const DATABASE_MISSING = '3D000';
 
+// Loaded when a PostgreSQL database is opened: a server on another engine never holds this driver in memory.
+const require = createRequire(import.meta.url);
+
 export function openPostgres(config: DatabaseConfig): OpenedDatabase {
+  const pg = require('pg') as typeof PgDriver;
   const pool = new pg.Pool({
     connectionString: config.location,
     max: config.poolSize,
