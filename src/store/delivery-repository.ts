@@ -66,6 +66,17 @@ function byChannelAndAttempt(deliveries: readonly ClaimedDelivery[]): Array<{ ch
   return [...groups.values()];
 }
 
+/** An update of the pending deliveries of one group whose lease `owner` still holds (its attempt not yet taken over). */
+function stillLeased(db: Db, owner: string, group: { channelId: string; attempt: number; seqs: number[] }) {
+  return db
+    .updateTable('deliveries')
+    .where('state', '=', 'pending')
+    .where('lease_owner', '=', owner)
+    .where('channel_id', '=', group.channelId)
+    .where('attempts', '=', group.attempt)
+    .where('seq', 'in', group.seqs);
+}
+
 /** Seq ranges in [from, to] that are not in `present` (sorted ascending). */
 function missingRuns(from: number, to: number, present: readonly number[]): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
@@ -262,14 +273,8 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         await this.settle(trx, owner, [retry], { state: 'pending', next_attempt_at: retry.outcome.nextAttemptAt ?? claim.now });
       }
       for (const group of byChannelAndAttempt(released)) {
-        await trx
-          .updateTable('deliveries')
+        await stillLeased(trx, owner, group)
           .set((eb) => ({ attempts: eb('attempts', '-', 1), lease_owner: null, lease_until: null }))
-          .where('state', '=', 'pending')
-          .where('lease_owner', '=', owner)
-          .where('channel_id', '=', group.channelId)
-          .where('attempts', '=', group.attempt)
-          .where('seq', 'in', group.seqs)
           .execute();
       }
       if (recovered.length > 0) {
@@ -350,14 +355,8 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     change: { state: string; next_attempt_at: string },
   ): Promise<void> {
     for (const group of byChannelAndAttempt(attempts.map(({ delivery }) => delivery))) {
-      await db
-        .updateTable('deliveries')
+      await stillLeased(db, owner, group)
         .set({ ...change, lease_owner: null, lease_until: null })
-        .where('state', '=', 'pending')
-        .where('lease_owner', '=', owner)
-        .where('channel_id', '=', group.channelId)
-        .where('attempts', '=', group.attempt)
-        .where('seq', 'in', group.seqs)
         .execute();
     }
   }
