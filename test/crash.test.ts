@@ -7,6 +7,7 @@ import { DEFAULT_IDEMPOTENCY } from '../src/services/idempotency.js';
 import { ConsistencyReader } from '../src/store/consistency-reader.js';
 import { openDatabase } from '../src/store/db.js';
 import { ENGINES, type TestDatabase } from './helpers/engines.js';
+import { AUTH_SECRET } from './helpers/test-app.js';
 import { type ServerProcess, adminRequest, adminRequestRaw, startServer } from './helpers/server-process.js';
 
 const SETUPS = ENGINES.filter((engine) => engine.name === 'sqlite' || engine.name === 'postgres');
@@ -49,7 +50,8 @@ describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine)
     { timeout: 150_000 },
     async () => {
       database = await engine.create();
-      const env = { DATABASE_URL: engine.name === 'sqlite' ? `sqlite:${database.config.location}` : database.config.location };
+      // Restarts keep AUTH_SECRET, as a deployment does: it keys the Idempotency-Key fingerprints a retry must match.
+      const env = { DATABASE_URL: engine.name === 'sqlite' ? `sqlite:${database.config.location}` : database.config.location, AUTH_SECRET };
       let server: ServerProcess = await startServer(env);
       const event = await adminRequest<{ id: string }>(server.url, 'POST', '/api/v1/events', { name: 'Crash', totalTickets: 15 });
       const eventId = event.body.id;
