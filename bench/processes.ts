@@ -157,7 +157,9 @@ export interface WebhookSinkHandle {
   listen(port: number): Promise<number>;
   /** Stops listening and drops its connections: every attempt is refused until `listen`. */
   close(): Promise<void>;
-  /** How many distinct webhook-ids arrived so far. */
+  /** From now on `count` counts these seqs. */
+  await(seqs: readonly number[]): Promise<void>;
+  /** How many of the awaited seqs arrived so far. */
   count(): Promise<number>;
   report(): Promise<{ requests: number; arrivals: WebhookArrival[] }>;
   stop(): Promise<void>;
@@ -188,6 +190,11 @@ export async function startWebhookSink(): Promise<WebhookSinkHandle> {
     close: async () => {
       const answer = next<boolean>('closed');
       child.send({ close: true });
+      await answer;
+    },
+    await: async (seqs) => {
+      const answer = next<number>('awaiting');
+      child.send({ awaited: seqs });
       await answer;
     },
     count: () => {

@@ -406,11 +406,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-/** Polls the sink until `expected` distinct webhook-ids arrived; the time they all had, or null after `withinMs`. */
-async function allArrived(sink: WebhookSinkHandle, expected: number, withinMs: number): Promise<number | null> {
+/** Polls the sink until every entry of `expected` arrived; the time they all had, or null after `withinMs`. */
+async function allArrived(sink: WebhookSinkHandle, expected: readonly number[], withinMs: number): Promise<number | null> {
   const deadline = Date.now() + withinMs;
+  await sink.await(expected);
   for (;;) {
-    if ((await sink.count()) >= expected) return Date.now();
+    if ((await sink.count()) >= expected.length) return Date.now();
     if (Date.now() > deadline) return null;
     await sleep(SINK_POLL_MS);
   }
@@ -460,7 +461,7 @@ export async function webhooks(target: Target, settings: ScenarioSettings, sink:
   const warmUpWebhook = await api.createWebhook(url);
   const warmed = await bookings('Webhook warm-up', WEBHOOK_WARM_UP_BOOKINGS);
   const warmUpSeqs = await seqsOf(warmed.eventId);
-  if ((await allArrived(sink, warmUpSeqs.length, DELIVERED_WITHIN_MS)) === null) throw new Error('the warm-up webhooks never all arrived');
+  if ((await allArrived(sink, warmUpSeqs, DELIVERED_WITHIN_MS)) === null) throw new Error('the warm-up webhooks never all arrived');
   await api.deleteWebhook(warmUpWebhook.id);
 
   const results: ScenarioResult[] = [];
@@ -478,7 +479,7 @@ export async function webhooks(target: Target, settings: ScenarioSettings, sink:
     const seqs = await seqsOf(withWebhook.eventId);
     expected.push(...seqs);
     for (const seq of seqs) measured.add(seq);
-    if ((await allArrived(sink, expected.length, DELIVERED_WITHIN_MS)) === null) {
+    if ((await allArrived(sink, expected, DELIVERED_WITHIN_MS)) === null) {
       deliveryViolations.push(`run ${pair}: not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s`);
     }
     // Until the last of its deliveries arrived: what a booking with its webhook costs the server in all.
@@ -508,7 +509,7 @@ export async function webhooks(target: Target, settings: ScenarioSettings, sink:
   const paced = await bookings('Paced with a webhook', PACED_BOOKINGS, PACED_RATE);
   const pacedSeqs = await seqsOf(paced.eventId);
   expected.push(...pacedSeqs);
-  if ((await allArrived(sink, expected.length, DELIVERED_WITHIN_MS)) === null) {
+  if ((await allArrived(sink, expected, DELIVERED_WITHIN_MS)) === null) {
     deliveryViolations.push(`paced run: not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s`);
   }
   await api.deleteWebhook(pacedWebhook.id);
@@ -533,13 +534,16 @@ export async function webhooks(target: Target, settings: ScenarioSettings, sink:
   await sink.listen(port);
   const backAt = Date.now();
   const later = await seqsOf(whileDown.eventId);
-  const recoveredAt = await allArrived(sink, expected.length + later.length, DELIVERED_WITHIN_MS);
+  const recoveredAt = await allArrived(sink, later, DELIVERED_WITHIN_MS);
   const second = await sink.report();
   await api.deleteWebhook(webhook.id);
   const recoveryMissing = missingSeqs(later, second.arrivals);
+  const logged = new Set([...expected, ...later]);
+  const strays = second.arrivals.filter((arrival) => !logged.has(arrival.seq));
   const recoveryViolations = [
     ...(recoveredAt === null ? [`not everything arrived within ${DELIVERED_WITHIN_MS / 1000} s of the receiver's return`] : []),
     ...(recoveryMissing.length > 0 ? [`${recoveryMissing.length} entries never arrived after the outage`] : []),
+    ...(strays.length > 0 ? [`${strays.length} arrivals of entries in no measured event's log (first seq ${strays[0]?.seq})`] : []),
   ];
   const recoverySeconds = recoveredAt === null ? null : (recoveredAt - backAt) / 1000;
   const verdict = (met: boolean) => (met ? 'met' : 'short');

@@ -36,9 +36,10 @@ const HAND_OUT_BATCH = 500;
 const CLAIM_BATCH = 256;
 /**
  * While bookings commit (the feed reported one within BUSY_WINDOW_MS), at most this many attempts run at
- * once, and entries are handed out only as the claimed ones run low: a delivery costs the process about
- * as much CPU as the booking it announces, so under a rush the engine takes a small share and catches up
- * once the rush is over, rather than halving the booking rate (measured: docs/benchmarks.md, webhooks).
+ * once, commits call for a round at most every BUSY_WINDOW_MS, and entries are handed out only as the
+ * claimed ones run low: a delivery costs the process about as much CPU as the booking it announces, so
+ * under a rush the engine takes a small share and catches up once the rush is over, rather than halving
+ * the booking rate (measured: docs/benchmarks.md, webhooks).
  */
 const BUSY_CONCURRENCY = 4;
 const BUSY_WINDOW_MS = 100;
@@ -123,6 +124,8 @@ export class DeliveryEngine {
   private handOutWanted = false;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  /** A round that commits asked for while bookings are being made, BUSY_WINDOW_MS later. */
+  private deferred: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -158,6 +161,8 @@ export class DeliveryEngine {
     this.running = false;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.deferred) clearTimeout(this.deferred);
+    this.deferred = null;
     this.unsubscribe?.();
     // Claims not started yet go back at once, for another process to take.
     this.released.push(...this.queue.splice(0).map((claim) => claim.delivery));
@@ -211,6 +216,20 @@ export class DeliveryEngine {
   private wake(handOut: boolean): void {
     if (!this.running) return;
     this.handOutWanted ||= handOut;
+    // While bookings are being made, new entries are looked for at most every BUSY_WINDOW_MS, not per commit;
+    // finished attempts (handOut false) still call for the next batch at once.
+    if (handOut && this.busy()) {
+      this.deferred ??= setTimeout(() => {
+        this.deferred = null;
+        this.pass();
+      }, BUSY_WINDOW_MS);
+      return;
+    }
+    this.pass();
+  }
+
+  private pass(): void {
+    if (!this.running) return;
     if (this.passing) {
       this.again = true;
       return;
