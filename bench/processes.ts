@@ -72,10 +72,29 @@ async function waitUntilHealthy(url: string, child: ChildProcess, output: () => 
   throw new Error(`server did not answer /healthz within ${START_TIMEOUT_MS} ms:\n${output()}`);
 }
 
-/** Starts `node [--import preload] <script>` (compiled JavaScript) from the repository root with `env` added. */
-export async function startProcess(script: string, env: Record<string, string>, preload: string | null = null): Promise<ProcessHandle> {
+/**
+ * The flags `npm start` gives node before dist/main.js (package.json's start script), so the bench runs the
+ * server as a user does.
+ */
+export function startFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const match = /\bnode((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js/.exec(scripts['start'] ?? '');
+  if (!match) throw new Error('package.json: the start script does not run `node … dist/main.js`');
+  return (match[1] ?? '').trim().split(' ').filter(Boolean);
+}
+
+export interface StartOptions {
+  /** A module to --import before the script. */
+  preload?: string | null;
+  /** Flags for node itself, before the script. */
+  nodeFlags?: readonly string[];
+}
+
+/** Starts `node [flags] [--import preload] <script>` (compiled JavaScript) from the repository root with `env` added. */
+export async function startProcess(script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ProcessHandle> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(preload ? ['--import', `./${preload}`] : []), script], {
+  const preload = options.preload ? ['--import', `./${options.preload}`] : [];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...preload, script], {
     cwd: ROOT,
     env: { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

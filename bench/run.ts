@@ -12,6 +12,7 @@ import {
   STUBBED_BOOKING,
   type WebhookSinkHandle,
   compile,
+  startFlags,
   startProcess,
   startWebhookSink,
 } from './processes.js';
@@ -20,6 +21,7 @@ import {
   type ScenarioResult,
   type ScenarioSettings,
   cancelStorm,
+  coldStart,
   door,
   expiryStorm,
   flashSale,
@@ -37,12 +39,21 @@ const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.me
 const ADMIN_USER = 'admin';
 
 /** Scenario names for --only; the floor always runs, as every row is compared with it. */
-const SCENARIOS = ['stubbed', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'webhooks', 'single'] as const;
+const SCENARIOS = ['stubbed', 'cold', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'webhooks', 'single'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
-const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--only ${SCENARIOS.join(',')}] [--no-record]`;
+const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--only ${SCENARIOS.join(',')}] [--no-record] [--profile DIR]`;
 
-function options(): { engine: BenchEngine; settings: ScenarioSettings; record: boolean; only: ReadonlySet<ScenarioName> } {
+interface Options {
+  engine: BenchEngine;
+  settings: ScenarioSettings;
+  record: boolean;
+  only: ReadonlySet<ScenarioName>;
+  /** Where each Boxoffice process writes a V8 CPU profile (`node --cpu-prof`), null for none. */
+  profileDir: string | null;
+}
+
+function options(): Options {
   const { values } = parseArgs({
     options: {
       engine: { type: 'string', default: 'sqlite' },
@@ -50,6 +61,7 @@ function options(): { engine: BenchEngine; settings: ScenarioSettings; record: b
       connections: { type: 'string', default: '100' },
       'no-record': { type: 'boolean', default: false },
       only: { type: 'string', default: SCENARIOS.join(',') },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -66,7 +78,13 @@ function options(): { engine: BenchEngine; settings: ScenarioSettings; record: b
     process.stderr.write(`usage: ${USAGE}\n`);
     process.exit(2);
   }
-  return { engine, settings: { durationSeconds, connections }, record: !values['no-record'], only: new Set(only.filter(known)) };
+  return {
+    engine,
+    settings: { durationSeconds, connections },
+    record: !values['no-record'],
+    only: new Set(only.filter(known)),
+    profileDir: values.profile ?? null,
+  };
 }
 
 function machine(databaseVersion: string): Machine {
@@ -81,7 +99,7 @@ function machine(databaseVersion: string): Machine {
 }
 
 async function main(): Promise<void> {
-  const { engine, settings, record, only } = options();
+  const { engine, settings, record, only, profileDir } = options();
   const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
   const startedAt = new Date();
   const step = (label: string) => process.stdout.write(`bench: ${label}\n`);
@@ -101,7 +119,8 @@ async function main(): Promise<void> {
       WORKERS: '1',
       ...extra,
     };
-    const server = await startProcess(SERVER_SCRIPT, env, preload);
+    const profile = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+    const server = await startProcess(SERVER_SCRIPT, env, { preload, nodeFlags: [...startFlags(), ...profile] });
     servers.push(server);
     return { api: new BoxofficeApi(server.url, ADMIN_USER, adminPassword), server };
   };
@@ -127,6 +146,13 @@ async function main(): Promise<void> {
       const stubbed = await boxoffice({}, STUBBED_BOOKING);
       results.push(await withoutDatabase(stubbed, settings));
       await stubbed.server.stop();
+    }
+
+    if (only.has('cold')) {
+      step(`0. cold start: a fresh Boxoffice on ${engine}, not warmed up by the bench`);
+      const cold = await boxoffice();
+      results.push(await coldStart(cold, settings));
+      await cold.server.stop();
     }
 
     step(`Boxoffice on ${engine}, group commit (BATCH_MAX_SIZE default)`);

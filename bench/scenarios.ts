@@ -138,6 +138,37 @@ export async function flashSale(target: Target, settings: ScenarioSettings, name
   return { name, load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')) };
 }
 
+const COLD_BOOKINGS = 3_000;
+const COLD_P99_GOAL_MS = 30;
+
+/**
+ * 0. Cold start: the first 3,000 bookings a freshly started server answers (`target` must not have been
+ * warmed up by the bench), so the p99 shows what the first buyers after a deploy or a restart wait.
+ */
+export async function coldStart(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const event = await target.api.openEvent('Cold start', FLASH_CAPACITY);
+  const load = await runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      amount: COLD_BOOKINGS,
+      request: (n) => bookingRequest(event.id, `c${n}`),
+    },
+    target.server,
+  );
+  await waitUntilSettled(target.api, [event.id]);
+  const met = load.p99Ms <= COLD_P99_GOAL_MS ? 'met' : 'short';
+  return {
+    name: `first ${COLD_BOOKINGS.toLocaleString('en-US')} bookings after a start`,
+    load,
+    violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')),
+    goals: [
+      `cold start: the first ${COLD_BOOKINGS.toLocaleString('en-US')} bookings after a start, p99 ${load.p99Ms} ms (goal ≤ ${COLD_P99_GOAL_MS} ms): ${met}`,
+    ],
+  };
+}
+
 /** 2. Sold-out rush: 20,000 bookings for 1,000 tickets, so most of the run grows the waiting list. */
 export async function soldOutRush(
   target: Target,
