@@ -5,6 +5,7 @@ import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
 import { type Db, type Dialect, type OpenedDatabase, type TransactionOptions, errorCode } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
 
 // Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
 // batches of every size would fill memory with shapes that rarely recur.
@@ -12,10 +13,14 @@ const PREPARED_STATEMENTS_KEPT = 128;
 const PREPARED_STATEMENT_MAX_SQL = 2_048;
 
 /** The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out first. */
-function keepingPreparedStatements(connection: SQLite.Database): SqliteDatabase {
+function keepingPreparedStatements(connection: SQLite.Database, checkpointer: Checkpointer | null): SqliteDatabase {
   const prepared = new Map<string, SQLite.Statement>();
   return {
-    close: () => connection.close(),
+    close: () => {
+      connection.close();
+      // The checkpointer's connection, closed last, moves what is left of the log into the file.
+      void checkpointer?.close();
+    },
     prepare: (text) => {
       const kept = prepared.get(text);
       if (kept) {
@@ -46,6 +51,14 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
   connection.pragma('synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${Math.floor(config.statementTimeoutMs)}`);
+  // A file's log is checkpointed on a worker thread; an in-memory database has no log.
+  const checkpointer =
+    config.location === ':memory:'
+      ? null
+      : startCheckpointer(config.location, (pages) => {
+          if (connection.open) connection.pragma(`wal_autocheckpoint = ${pages}`);
+        });
+  if (checkpointer) connection.pragma('wal_autocheckpoint = 0');
 
   const dialect: Dialect = {
     engine: 'sqlite',
@@ -80,6 +93,6 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
       /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOTADB|CORRUPT)/.test(sqliteCode(error)) ||
       (error instanceof TypeError && /database connection is not open/i.test(error.message)),
   };
-  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: keepingPreparedStatements(connection) }) });
+  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: keepingPreparedStatements(connection, checkpointer) }) });
   return { db, dialect };
 }
