@@ -25,7 +25,7 @@ export const BENCHMARKS_PREAMBLE = `# Benchmarks
 
 Written by \`npm run bench\` (see bench/run.ts); every run appends one section below. Each run compiles
 the server and the floor with tsc and starts them as separate processes on 127.0.0.1 (Boxoffice as
-\`npm start\` runs it, \`node dist/main.js\`, on a database of its own), drives them with autocannon from
+\`npm start\` runs it, \`node\` with the flags of package.json's start script and \`dist/main.js\`, on a database of its own), drives them with autocannon from
 the bench process, and afterwards checks every event through the HTTP API: no oversell, one active
 booking per user, waiting-list positions 1..n in FIFO order, every promotion taking the head of the
 list when the audit log is replayed, every 2xx booking or cancel stored, and nothing stored for a
