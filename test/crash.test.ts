@@ -45,7 +45,12 @@ async function send(
 
 describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine) => {
   let database: TestDatabase | undefined;
-  afterAll(async () => database?.drop());
+  let server: ServerProcess | undefined;
+  // A failed assertion must not leave the last server running.
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    await database?.drop();
+  });
 
   // Three restarts, then a wait for the dead processes' Idempotency-Key leases (30 s) to run out.
   it(
@@ -55,7 +60,7 @@ describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine)
       database = await engine.create();
       // Restarts keep AUTH_SECRET, as a deployment does: it keys the Idempotency-Key fingerprints a retry must match.
       const env = { DATABASE_URL: engine.name === 'sqlite' ? `sqlite:${database.config.location}` : database.config.location, AUTH_SECRET };
-      let server: ServerProcess = await startServer(env);
+      server = await startServer(env);
       const event = await adminRequest<{ id: string }>(server.url, 'POST', '/api/v1/events', { name: 'Crash', totalTickets: 15 });
       const eventId = event.body.id;
       const attempts: Attempt[] = [];
