@@ -4,6 +4,7 @@ import type { Clock } from './services/clock.js';
 import { DeliveryEngine } from './services/delivery-engine.js';
 import { MailSender } from './services/mail-sender.js';
 import { WebhookSender } from './services/webhook-sender.js';
+import { ThreadedWebhookSender } from './services/webhook-sender-thread.js';
 import { WebhookService } from './services/webhook-service.js';
 import { type Database, openDatabase } from './store/db.js';
 import { DeliveryRepository } from './store/delivery-repository.js';
@@ -36,12 +37,14 @@ export function openDeliveries(
 ): Deliveries {
   const opened = shared.dialect.oneConnection ? shared : openDatabase({ ...database, poolSize: DELIVERY_POOL_SIZE });
   const repository = new DeliveryRepository(opened);
-  const poster = new WebhookSender(settings.timeoutMs, CONCURRENCY);
+  // The engine posts from a thread of its own; the admin's test sends, one at a time, from here.
+  const threaded = new ThreadedWebhookSender({ timeoutMs: settings.timeoutMs, maxSockets: CONCURRENCY });
+  const poster = new WebhookSender(settings.timeoutMs, 1);
   const mailer = settings.mail
     ? new MailSender({ ...settings.mail, timeoutMs: settings.timeoutMs, maxConnections: Math.min(CONCURRENCY, 5) })
     : null;
   const domain = /@([^@>\s]+)>?$/.exec(settings.mail?.from ?? '')?.[1] ?? 'boxoffice.invalid';
-  const engine = new DeliveryEngine(repository, poster, {
+  const engine = new DeliveryEngine(repository, threaded, {
     timeoutMs: settings.timeoutMs,
     retryForMs: settings.retryForMs,
     concurrency: CONCURRENCY,
@@ -58,6 +61,7 @@ export function openDeliveries(
     close: async () => {
       await engine.stop();
       poster.close();
+      await threaded.close();
       mailer?.close();
       if (opened !== shared) await opened.close();
     },
