@@ -11,7 +11,10 @@ import { DeliveryRepository } from './store/delivery-repository.js';
 
 /** Connections of the delivery engine's own pool: claims, hand-outs and records are short. */
 const DELIVERY_POOL_SIZE = 4;
-const CONCURRENCY = 32;
+/** Attempts handed to the senders at once: many, since a result reaches the engine only on its next turn of a busy event loop. */
+const CONCURRENCY = 128;
+/** Of those, webhook requests under way at once (the rest wait their turn in the sending thread). */
+const WEBHOOK_SOCKETS = 32;
 
 export interface Deliveries {
   engine: DeliveryEngine;
@@ -38,11 +41,9 @@ export function openDeliveries(
   const opened = shared.dialect.oneConnection ? shared : openDatabase({ ...database, poolSize: DELIVERY_POOL_SIZE });
   const repository = new DeliveryRepository(opened);
   // The engine posts from a thread of its own; the admin's test sends, one at a time, from here.
-  const threaded = new ThreadedWebhookSender({ timeoutMs: settings.timeoutMs, maxSockets: CONCURRENCY });
+  const threaded = new ThreadedWebhookSender({ timeoutMs: settings.timeoutMs, maxSockets: WEBHOOK_SOCKETS });
   const poster = new WebhookSender(settings.timeoutMs, 1);
-  const mailer = settings.mail
-    ? new MailSender({ ...settings.mail, timeoutMs: settings.timeoutMs, maxConnections: Math.min(CONCURRENCY, 5) })
-    : null;
+  const mailer = settings.mail ? new MailSender({ ...settings.mail, timeoutMs: settings.timeoutMs, maxConnections: 5 }) : null;
   const domain = /@([^@>\s]+)>?$/.exec(settings.mail?.from ?? '')?.[1] ?? 'boxoffice.invalid';
   const engine = new DeliveryEngine(repository, threaded, {
     timeoutMs: settings.timeoutMs,

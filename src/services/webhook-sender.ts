@@ -15,6 +15,8 @@ export interface AttemptResult {
   error: string | null;
   /** The receiver could not be reached or said it is away (no answer, 502–504), rather than refusing this message. */
   unreachable: boolean;
+  /** Not sent at all: it could no longer have started by the message's `startBy`. */
+  notStarted?: true;
 }
 
 /** Answers that say the receiver is away (a proxy before it, or it says so), not that it refused the message. */
@@ -55,7 +57,17 @@ export interface SignedMessage {
   timestamp: number;
   body: string;
   secret: string;
+  /** Unix ms: an attempt that cannot start by then is not made (it could no longer end within its lease). */
+  startBy?: number;
 }
+
+export const NOT_STARTED: AttemptResult = {
+  delivered: false,
+  statusCode: null,
+  error: 'not started in time',
+  unreachable: false,
+  notStarted: true,
+};
 
 /**
  * POSTs signed webhook messages. A receiver cannot hold more than one attempt's worth of the server:
@@ -77,6 +89,7 @@ export class WebhookSender {
   }
 
   post(message: SignedMessage): Promise<AttemptResult> {
+    if (message.startBy !== undefined && Date.now() > message.startBy) return Promise.resolve(NOT_STARTED);
     const { https, options } = this.target(message.url);
     const send = https ? httpsRequest : httpRequest;
     const signature = sign(this.key(message.secret), message.messageId, message.timestamp, message.body);

@@ -116,7 +116,7 @@ describe('WebhookSender against hostile receivers', () => {
     expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: status, error: null, unreachable });
   });
 
-  it('posts from a thread of its own: signed alike, each result to its own message, and a closed sender fails what is left', async () => {
+  it('posts from a thread of its own: signed alike, each result to its own message, none started late, and a closed sender fails what is left', async () => {
     const secret = newWebhookSecret();
     const verified: unknown[] = [];
     const url = await serve((req, res) => {
@@ -134,6 +134,10 @@ describe('WebhookSender against hostile receivers', () => {
       const post = (n: number) => threaded.post({ ...message(url), messageId: `msg_${n}`, body: JSON.stringify({ n }), secret });
       const results = await Promise.all(Array.from({ length: 40 }, (_, n) => post(n)));
       expect(results.map((result) => result.statusCode)).toEqual(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? 204 : 500)));
+      expect(verified).toHaveLength(40);
+      // Queued past the time it had to start by (it could no longer end within its lease): never sent.
+      const late = await threaded.post({ ...message(url), body: JSON.stringify({ n: 0 }), secret, startBy: Date.now() - 1 });
+      expect(late).toMatchObject({ delivered: false, notStarted: true });
       expect(verified).toHaveLength(40);
 
       const hanging = post(-1);
