@@ -156,6 +156,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
         if (!row) return null;
         await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
+        // The channel goes first: this waits for a hand-out under way (it holds the row), whose deliveries the
+        // next statement then drops, and a hand-out that read the webhook as active before this commits finds
+        // no channel, so nothing committed after the deletion is ever delivered to it.
+        await trx.deleteFrom('delivery_channels').where('id', '=', channelId).execute();
         await trx
           .updateTable('deliveries')
           .set({ state: 'dropped' })
