@@ -37,11 +37,13 @@ const CLAIM_BATCH = 256;
 /**
  * While bookings commit (the feed reported one within BUSY_WINDOW_MS), at most this many attempts run at
  * once, commits call for a round at most every BUSY_WINDOW_MS, and entries are handed out only as the
- * claimed ones run low: a delivery costs the process about as much CPU as the booking it announces, so
- * under a rush the engine takes a small share and catches up once the rush is over, rather than halving
- * the booking rate (measured: docs/benchmarks.md, webhooks).
+ * claimed ones run low. The HTTP exchange runs on a thread of its own, but a delivery still costs the
+ * machine about what its booking does (this thread's records, that thread's request, the receiver when it
+ * shares the machine): 32 keeps a rush on two shared cores near 90 % of its pace without a webhook while
+ * the deliveries follow about a second behind; 64 kept up fully but cost a third of the bookings, 4 cost
+ * none but left them seconds behind (measured: docs/benchmarks.md, webhooks).
  */
-const BUSY_CONCURRENCY = 24;
+const BUSY_CONCURRENCY = 32;
 const BUSY_WINDOW_MS = 100;
 const EMAIL = new RegExp(EMAIL_PATTERN);
 
