@@ -11,7 +11,8 @@ import { ENGINES } from '../test/helpers/engines.js';
 import { createTestStore } from '../test/helpers/test-store.js';
 
 // What one delivery costs this process: N bookings, then one engine round delivering them to a receiver in
-// another process; prints CPU ms per delivery. `tsx bench/delivery-cost.ts [sqlite|postgres|mysql] [N] [profile.cpuprofile]`
+// another process; prints CPU ms per delivery. `tsx bench/delivery-cost.ts [sqlite|postgres|mysql] [N] [profile.cpuprofile]`;
+// THREAD=1 posts from the sending thread as the server does, DOWN=1 to a port nobody listens on (every attempt fails).
 const RECEIVER = `
 const http = require('node:http');
 let requests = 0;
@@ -39,7 +40,7 @@ const t = await createTestStore(engine);
 const repository = new DeliveryRepository(t.database);
 const sender = new WebhookSender(5_000, 32);
 const webhooks = new WebhookService(repository, sender);
-await webhooks.create({ url: `http://127.0.0.1:${port}/hook` });
+await webhooks.create({ url: process.env.DOWN ? 'http://127.0.0.1:9/hook' : `http://127.0.0.1:${port}/hook` });
 const by = { actor: 'admin' as const, requestId: null };
 const event = await t.service.openEvent({ name: 'Cost', venue: null, startsAt: null, totalTickets: count * 2 }, by);
 for (let i = 0; i < count; i++) await t.service.book(event.id, `u${i}@example.com`, { quantity: 1, hold: false }, by);

@@ -354,7 +354,11 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       const rows = await query.execute();
       if (rows.length === 0) return [];
       const seqsByChannel = new Map<string, number[]>();
-      for (const row of rows) seqsByChannel.set(row.channel_id, [...(seqsByChannel.get(row.channel_id) ?? []), Number(row.seq)]);
+      for (const row of rows) {
+        const seqs = seqsByChannel.get(row.channel_id);
+        if (seqs) seqs.push(Number(row.seq));
+        else seqsByChannel.set(row.channel_id, [Number(row.seq)]);
+      }
       for (const [channelId, seqs] of seqsByChannel) {
         await trx
           .updateTable('deliveries')
