@@ -4,13 +4,17 @@ import type { Clock } from './services/clock.js';
 import { DeliveryEngine } from './services/delivery-engine.js';
 import { MailSender } from './services/mail-sender.js';
 import { WebhookSender } from './services/webhook-sender.js';
+import { ThreadedWebhookSender } from './services/webhook-sender-thread.js';
 import { WebhookService } from './services/webhook-service.js';
 import { type Database, openDatabase } from './store/db.js';
 import { DeliveryRepository } from './store/delivery-repository.js';
 
 /** Connections of the delivery engine's own pool: claims, hand-outs and records are short. */
 const DELIVERY_POOL_SIZE = 4;
-const CONCURRENCY = 32;
+/** Attempts handed to the senders at once: many, since a result reaches the engine only on its next turn of a busy event loop. */
+const CONCURRENCY = 128;
+/** Of those, webhook requests under way at once (the rest wait their turn in the sending thread). */
+const WEBHOOK_SOCKETS = 32;
 
 export interface Deliveries {
   engine: DeliveryEngine;
@@ -36,12 +40,12 @@ export function openDeliveries(
 ): Deliveries {
   const opened = shared.dialect.oneConnection ? shared : openDatabase({ ...database, poolSize: DELIVERY_POOL_SIZE });
   const repository = new DeliveryRepository(opened);
-  const poster = new WebhookSender(settings.timeoutMs, CONCURRENCY);
-  const mailer = settings.mail
-    ? new MailSender({ ...settings.mail, timeoutMs: settings.timeoutMs, maxConnections: Math.min(CONCURRENCY, 5) })
-    : null;
+  // The engine posts from a thread of its own; the admin's test sends, one at a time, from here.
+  const threaded = new ThreadedWebhookSender({ timeoutMs: settings.timeoutMs, maxSockets: WEBHOOK_SOCKETS });
+  const poster = new WebhookSender(settings.timeoutMs, 1);
+  const mailer = settings.mail ? new MailSender({ ...settings.mail, timeoutMs: settings.timeoutMs, maxConnections: 5 }) : null;
   const domain = /@([^@>\s]+)>?$/.exec(settings.mail?.from ?? '')?.[1] ?? 'boxoffice.invalid';
-  const engine = new DeliveryEngine(repository, poster, {
+  const engine = new DeliveryEngine(repository, threaded, {
     timeoutMs: settings.timeoutMs,
     retryForMs: settings.retryForMs,
     concurrency: CONCURRENCY,
@@ -58,6 +62,7 @@ export function openDeliveries(
     close: async () => {
       await engine.stop();
       poster.close();
+      await threaded.close();
       mailer?.close();
       if (opened !== shared) await opened.close();
     },

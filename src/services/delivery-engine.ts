@@ -5,7 +5,7 @@ import { type AnnouncedEntry, type WebhookWithSecret, wantsAction, webhookMessag
 import { type BookingMail, MAIL_ACTIONS, bookingMail, bookingMessageId } from './booking-mail.js';
 import type { ChangeFeed } from './change-feed.js';
 import { type Clock, isoAt, systemClock } from './clock.js';
-import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule, SettledAttempt } from './delivery-ports.js';
+import type { AttemptOutcome, ClaimedDelivery, DeliveryStore, HandOutRule, HandOutWindow, SettledAttempt } from './delivery-ports.js';
 import type { AttemptResult, SignedMessage } from './webhook-sender.js';
 
 export const MAIL_CHANNEL = 'mail';
@@ -37,11 +37,13 @@ const CLAIM_BATCH = 256;
 /**
  * While bookings commit (the feed reported one within BUSY_WINDOW_MS), at most this many attempts run at
  * once, commits call for a round at most every BUSY_WINDOW_MS, and entries are handed out only as the
- * claimed ones run low: a delivery costs the process about as much CPU as the booking it announces, so
- * under a rush the engine takes a small share and catches up once the rush is over, rather than halving
- * the booking rate (measured: docs/benchmarks.md, webhooks).
+ * claimed ones run low. The HTTP exchange runs on a thread of its own, but a delivery still costs the
+ * machine about what its booking does (this thread's records, that thread's request, the receiver when it
+ * shares the machine): 32 keeps a rush on two shared cores near 90 % of its pace without a webhook while
+ * the deliveries follow about a second behind; 64 kept up fully but cost a third of the bookings, 4 cost
+ * none but left them seconds behind (measured: docs/benchmarks.md, webhooks).
  */
-const BUSY_CONCURRENCY = 4;
+const BUSY_CONCURRENCY = 32;
 const BUSY_WINDOW_MS = 100;
 const EMAIL = new RegExp(EMAIL_PATTERN);
 
@@ -67,6 +69,8 @@ export interface DeliveryEngineOptions {
   retryForMs: number;
   /** Attempts running at once in this process. */
   concurrency?: number;
+  /** Attempts running at once while bookings are being made; BUSY_CONCURRENCY unless set. */
+  busyConcurrency?: number;
   /** Deliveries claimed at once (started or waiting for a slot); at least `concurrency`. */
   claimBatch?: number;
   /** How often to look for new entries and due retries when nothing wakes the engine. */
@@ -186,7 +190,7 @@ export class DeliveryEngine {
 
   /** Attempts that may run at once now: fewer while bookings are being made. */
   private slots(): number {
-    return this.busy() ? Math.min(BUSY_CONCURRENCY, this.concurrency) : this.concurrency;
+    return this.busy() ? Math.min(this.options.busyConcurrency ?? BUSY_CONCURRENCY, this.concurrency) : this.concurrency;
   }
 
   private busy(): boolean {
@@ -266,28 +270,45 @@ export class DeliveryEngine {
     });
   }
 
-  /** True when some channel had a full batch (more entries are waiting). */
+  /**
+   * True when some channel had a full batch (more entries are waiting). New deliveries are claimed as they
+   * are handed out, as many as this process may hold, and start at once.
+   */
   private async handOutAll(): Promise<boolean> {
     const now = this.clock();
     const limit = this.busy() ? this.held() : HAND_OUT_BATCH;
-    const window = { now: isoAt(now), gapsSeenBefore: isoAt(now - GAP_GRACE_MS), limit };
+    const leaseUntil = now + this.options.timeoutMs + LEASE_MARGIN_MS;
+    let room = this.held() - this.inFlight.size - this.queue.length;
+    const windowFor = (): HandOutWindow => ({
+      now: isoAt(now),
+      gapsSeenBefore: isoAt(now - GAP_GRACE_MS),
+      limit,
+      ...(room > 0 && !this.stopping ? { claim: { owner: this.owner, leaseUntil: isoAt(leaseUntil), limit: room } } : {}),
+    });
+    const handOut = async (channelId: string, rule: HandOutRule): Promise<boolean> => {
+      const { read, claimed } = await this.store.handOut(channelId, rule, windowFor());
+      room -= claimed.length;
+      for (const { delivery, entry } of claimed) this.queue.push({ delivery, entry, leaseUntil });
+      this.startQueued();
+      return read >= limit;
+    };
     const webhooks = await this.store.activeWebhooks();
     this.webhooks = new Map(webhooks.map((webhook) => [webhook.id, webhook]));
     let full = false;
     for (const webhook of webhooks) {
-      const rule: HandOutRule = (entry) => (wantsAction(webhook, entry.action) ? { recipient: null } : null);
-      full = (await this.store.handOut(webhookChannel(webhook.id), rule, window)) >= limit || full;
+      full =
+        (await handOut(webhookChannel(webhook.id), (entry) => (wantsAction(webhook, entry.action) ? { recipient: null } : null))) || full;
     }
     if (this.options.mail) {
       if (!this.mailChannelOpen) {
-        await this.store.openChannel(MAIL_CHANNEL, window.now);
+        await this.store.openChannel(MAIL_CHANNEL, isoAt(now));
         this.mailChannelOpen = true;
       }
       const rule: HandOutRule = (entry) =>
         (MAIL_ACTIONS as readonly string[]).includes(entry.action) && entry.userId !== null && EMAIL.test(entry.userId)
           ? { recipient: entry.userId }
           : null;
-      full = (await this.store.handOut(MAIL_CHANNEL, rule, window)) >= limit || full;
+      full = (await handOut(MAIL_CHANNEL, rule)) || full;
     }
     return full;
   }
@@ -421,13 +442,17 @@ export class DeliveryEngine {
     const webhookId = delivery.channelId.slice(WEBHOOK_CHANNEL_PREFIX.length);
     const webhook = this.webhooks.get(webhookId) ?? (await this.store.findWebhook(webhookId));
     if (!webhook || ('deleted' in webhook && webhook.deleted)) return 'dropped';
-    if (this.clock() + this.options.timeoutMs > leaseUntil - LEASE_SAFETY_MS) return 'abandoned';
-    return this.poster.post({
+    const slack = leaseUntil - LEASE_SAFETY_MS - this.options.timeoutMs - this.clock();
+    if (slack < 0) return 'abandoned';
+    const result = await this.poster.post({
       url: webhook.url,
       messageId: webhookMessageId(webhook.id, entry.seq),
       timestamp: Math.floor(now / 1000),
       body: JSON.stringify(webhookPayload(entry)),
       secret: webhook.secret,
+      // The sender may queue it behind other attempts: it must not start once it could outlive the lease.
+      startBy: Date.now() + slack,
     });
+    return result.notStarted ? 'abandoned' : result;
   }
 }

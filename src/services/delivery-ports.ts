@@ -40,6 +40,23 @@ export interface HandOutWindow {
   /** Gaps first seen before this are taken for rolled-back transactions and forgotten. */
   gapsSeenBefore: string;
   limit: number;
+  /**
+   * The first `claim.limit` new deliveries are written already leased to `claim.owner` for their first
+   * attempt, and come back with their entries: one row write and no claiming round for each.
+   */
+  claim?: { owner: string; leaseUntil: string; limit: number };
+}
+
+/** A delivery claimed as it was handed out, with what its entry announces. */
+export interface ClaimedWithEntry {
+  delivery: ClaimedDelivery;
+  entry: AnnouncedEntry;
+}
+
+export interface HandedOut {
+  /** Entries read: as many as the window's limit means more may be waiting. */
+  read: number;
+  claimed: ClaimedWithEntry[];
 }
 
 /** The outbox as the delivery engine sees it; every call is its own short transaction. */
@@ -51,9 +68,9 @@ export interface DeliveryStore {
   openChannel(channelId: string, now: string): Promise<void>;
   /**
    * Hands the entries after the channel's cursor (and late commits into earlier gaps) out as deliveries;
-   * skips the channel while another process is at it. Returns how many entries it read.
+   * skips the channel while another process is at it.
    */
-  handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number>;
+  handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<HandedOut>;
   /**
    * In one transaction: records finished attempts and gives back claims never started (a delivery changes
    * only while `owner` still holds its lease for that attempt), makes the pending retries of recovered

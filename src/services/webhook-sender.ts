@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, type IncomingMessage, type RequestOptions, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
@@ -14,6 +15,8 @@ export interface AttemptResult {
   error: string | null;
   /** The receiver could not be reached or said it is away (no answer, 502–504), rather than refusing this message. */
   unreachable: boolean;
+  /** Not sent at all: it could no longer have started by the message's `startBy`. */
+  notStarted?: true;
 }
 
 /** Answers that say the receiver is away (a proxy before it, or it says so), not that it refused the message. */
@@ -24,11 +27,28 @@ export function newWebhookSecret(): string {
   return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
 
-/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` as Standard Webhooks defines it. */
-export function webhookSignature(secret: string, messageId: string, timestampSeconds: number, body: string): string {
-  const key = Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+/** The HMAC key a secret stands for: the bytes after `whsec_`, base64-decoded. */
+function signingKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+}
+
+function sign(key: Buffer, messageId: string, timestampSeconds: number, body: string): string {
   return `v1,${createHmac('sha256', key).update(`${messageId}.${timestampSeconds}.${body}`).digest('base64')}`;
 }
+
+/** `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` as Standard Webhooks defines it. */
+export function webhookSignature(secret: string, messageId: string, timestampSeconds: number, body: string): string {
+  return sign(signingKey(secret), messageId, timestampSeconds, body);
+}
+
+/** Where a webhook URL points, parsed once: a delivery reuses it rather than parsing the URL again. */
+interface Target {
+  https: boolean;
+  options: RequestOptions;
+}
+
+/** Webhooks are few; these caches are dropped whole when they outgrow that (a URL or secret per webhook). */
+const CACHED_MAX = 1_000;
 
 export interface SignedMessage {
   url: string;
@@ -37,7 +57,17 @@ export interface SignedMessage {
   timestamp: number;
   body: string;
   secret: string;
+  /** Unix ms: an attempt that cannot start by then is not made (it could no longer end within its lease). */
+  startBy?: number;
 }
+
+export const NOT_STARTED: AttemptResult = {
+  delivered: false,
+  statusCode: null,
+  error: 'not started in time',
+  unreachable: false,
+  notStarted: true,
+};
 
 /**
  * POSTs signed webhook messages. A receiver cannot hold more than one attempt's worth of the server:
@@ -47,6 +77,8 @@ export interface SignedMessage {
 export class WebhookSender {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
+  private readonly targets = new Map<string, Target>();
+  private readonly keys = new Map<string, Buffer>();
 
   constructor(
     private readonly timeoutMs: number,
@@ -57,9 +89,10 @@ export class WebhookSender {
   }
 
   post(message: SignedMessage): Promise<AttemptResult> {
-    const url = new URL(message.url);
-    const https = url.protocol === 'https:';
+    if (message.startBy !== undefined && Date.now() > message.startBy) return Promise.resolve(NOT_STARTED);
+    const { https, options } = this.target(message.url);
     const send = https ? httpsRequest : httpRequest;
+    const signature = sign(this.key(message.secret), message.messageId, message.timestamp, message.body);
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
       const finish = (result: AttemptResult) => {
@@ -67,16 +100,15 @@ export class WebhookSender {
         settled = true;
         resolve(result);
       };
-      const req = send(url, {
-        method: 'POST',
-        agent: https ? this.httpsAgent : this.httpAgent,
+      const req = send({
+        ...options,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(message.body),
           'user-agent': 'Boxoffice-Webhooks/1',
           'webhook-id': message.messageId,
           'webhook-timestamp': String(message.timestamp),
-          'webhook-signature': webhookSignature(message.secret, message.messageId, message.timestamp, message.body),
+          'webhook-signature': signature,
         },
       });
       const timer = setTimeout(() => {
@@ -102,6 +134,28 @@ export class WebhookSender {
       });
       req.end(message.body);
     });
+  }
+
+  private target(url: string): Target {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const https = parsed.protocol === 'https:';
+      target = { https, options: { ...urlToHttpOptions(parsed), method: 'POST', agent: https ? this.httpsAgent : this.httpAgent } };
+      if (this.targets.size >= CACHED_MAX) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+
+  private key(secret: string): Buffer {
+    let key = this.keys.get(secret);
+    if (!key) {
+      key = signingKey(secret);
+      if (this.keys.size >= CACHED_MAX) this.keys.clear();
+      this.keys.set(secret, key);
+    }
+    return key;
   }
 
   close(): void {

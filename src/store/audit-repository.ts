@@ -13,7 +13,8 @@ interface Snapshot {
   event: EventView | null;
 }
 
-function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
+/** The entry a row of audit_log holds. */
+export function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
   const snapshot = JSON.parse(row.snapshot ?? 'null') as Snapshot | null;
   return {
     seq: Number(row.seq),

@@ -10,14 +10,15 @@ import type {
   DeliveryStore,
   HandOutRule,
   HandOutWindow,
+  HandedOut,
   LoggedEntry,
   RoundRecord,
   SettledAttempt,
   WebhookStore,
 } from '../services/delivery-ports.js';
-import { AuditRepository } from './audit-repository.js';
+import { AuditRepository, toEntry } from './audit-repository.js';
 import type { Db, Dialect } from './dialect.js';
-import type { WebhooksTable } from './schema.js';
+import type { AuditLogTable, WebhooksTable } from './schema.js';
 
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
 const GAPS_PER_PASS = 100;
@@ -155,6 +156,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         const row = await trx.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
         if (!row) return null;
         await trx.updateTable('webhooks').set({ deleted_at: now }).where('id', '=', id).execute();
+        // The channel goes first: this waits for a hand-out under way (it holds the row), whose deliveries the
+        // next statement then drops, and a hand-out that read the webhook as active before this commits finds
+        // no channel, so nothing committed after the deletion is ever delivered to it.
+        await trx.deleteFrom('delivery_channels').where('id', '=', channelId).execute();
         await trx
           .updateTable('deliveries')
           .set({ state: 'dropped' })
@@ -201,17 +206,25 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     }
   }
 
-  async handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<number> {
+  async handOut(channelId: string, rule: HandOutRule, window: HandOutWindow): Promise<HandedOut> {
     return this.bookkeeping(async (trx) => {
       let channelQuery = trx.selectFrom('delivery_channels').select('last_seq').where('id', '=', channelId);
       if (this.dialect.rowLocks) channelQuery = channelQuery.forUpdate();
       // Another process is handing this channel out right now: it will do the same work.
       if (this.dialect.skipLocked) channelQuery = channelQuery.skipLocked();
       const channel = await channelQuery.executeTakeFirst();
-      if (!channel) return 0;
+      if (!channel) return { read: 0, claimed: [] };
       const cursor = Number(channel.last_seq);
 
-      const fresh = toLogged(await selectLogged(trx).where('seq', '>', cursor).orderBy('seq').limit(window.limit).execute());
+      // Whole rows: the deliveries claimed here need what their entries announce.
+      const freshRows = await trx
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('seq', '>', cursor)
+        .orderBy('seq')
+        .limit(window.limit)
+        .execute();
+      const fresh = toLogged(freshRows);
       const gaps = (
         await trx
           .selectFrom('delivery_gaps')
@@ -231,7 +244,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
                 .execute(),
             );
 
-      await this.insertDeliveries(trx, channelId, [...late, ...fresh], rule, window.now);
+      // Late entries go in unclaimed (a round claims them); only entries past the cursor, which this hand-out
+      // alone can write while it holds the channel's row, are claimed as they are written.
+      await this.insertDeliveries(trx, channelId, late, rule, window.now);
+      const claimed = await this.insertDeliveries(trx, channelId, fresh, rule, window.now, window.claim);
 
       // Gaps that filled up or expired go; what is still missing of the others stays, with its first sighting.
       const lateSeqs = late.map((entry) => entry.seq);
@@ -258,7 +274,11 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         );
         await trx.updateTable('delivery_channels').set({ last_seq: last.seq }).where('id', '=', channelId).execute();
       }
-      return fresh.length + late.length;
+      const rowsBySeq = new Map(freshRows.map((row) => [Number(row.seq), row]));
+      return {
+        read: fresh.length + late.length,
+        claimed: claimed.map((delivery) => ({ delivery, entry: toEntry(rowsBySeq.get(delivery.seq) as Selectable<AuditLogTable>) })),
+      };
     });
   }
 
@@ -269,8 +289,21 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         const done = settled.filter(({ outcome }) => outcome.state === state);
         if (done.length > 0) await this.settle(trx, owner, done, { state, next_attempt_at: claim.now });
       }
-      for (const retry of settled.filter(({ outcome }) => outcome.state === 'pending')) {
-        await this.settle(trx, owner, [retry], { state: 'pending', next_attempt_at: retry.outcome.nextAttemptAt ?? claim.now });
+      // Retries (a receiver away fails a whole batch) each have their due time: one CASE per group, not a statement each.
+      const retries = settled.filter(({ outcome }) => outcome.state === 'pending');
+      const dueAt = new Map(
+        retries.map(({ delivery, outcome }) => [`${delivery.channelId} ${delivery.seq}`, outcome.nextAttemptAt ?? claim.now]),
+      );
+      for (const group of byChannelAndAttempt(retries.map(({ delivery }) => delivery))) {
+        const cases = group.seqs.map((seq) => sql`when ${seq} then ${dueAt.get(`${group.channelId} ${seq}`) ?? claim.now}`);
+        await stillLeased(trx, owner, group)
+          .set({
+            state: 'pending',
+            next_attempt_at: sql<string>`case ${sql.ref('seq')} ${sql.join(cases, sql` `)} end`,
+            lease_owner: null,
+            lease_until: null,
+          })
+          .execute();
       }
       for (const group of byChannelAndAttempt(released)) {
         await stillLeased(trx, owner, group)
@@ -321,7 +354,11 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       const rows = await query.execute();
       if (rows.length === 0) return [];
       const seqsByChannel = new Map<string, number[]>();
-      for (const row of rows) seqsByChannel.set(row.channel_id, [...(seqsByChannel.get(row.channel_id) ?? []), Number(row.seq)]);
+      for (const row of rows) {
+        const seqs = seqsByChannel.get(row.channel_id);
+        if (seqs) seqs.push(Number(row.seq));
+        else seqsByChannel.set(row.channel_id, [Number(row.seq)]);
+      }
       for (const [channelId, seqs] of seqsByChannel) {
         await trx
           .updateTable('deliveries')
@@ -376,33 +413,39 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       .execute();
   }
 
+  /** Writes the deliveries the rule picks; the first `claim.limit` of them leased to `claim.owner` for attempt 1, which it returns. */
   private async insertDeliveries(
     db: Db,
     channelId: string,
     entries: readonly LoggedEntry[],
     rule: HandOutRule,
     now: string,
-  ): Promise<void> {
+    claim?: HandOutWindow['claim'],
+  ): Promise<ClaimedDelivery[]> {
+    const claimed: ClaimedDelivery[] = [];
     const rows = entries.flatMap((entry) => {
       const chosen = rule(entry);
-      return chosen
-        ? [
-            {
-              channel_id: channelId,
-              seq: entry.seq,
-              action: entry.action,
-              recipient: chosen.recipient,
-              state: 'pending',
-              attempts: 0,
-              created_at: now,
-              next_attempt_at: now,
-              lease_owner: null,
-              lease_until: null,
-            },
-          ]
-        : [];
+      if (!chosen) return [];
+      const leased = claim !== undefined && claimed.length < claim.limit;
+      if (leased) {
+        claimed.push({ channelId, seq: entry.seq, action: entry.action, recipient: chosen.recipient, attempt: 1, handedOutAt: now });
+      }
+      return [
+        {
+          channel_id: channelId,
+          seq: entry.seq,
+          action: entry.action,
+          recipient: chosen.recipient,
+          state: 'pending',
+          attempts: leased ? 1 : 0,
+          created_at: now,
+          next_attempt_at: now,
+          lease_owner: leased ? claim.owner : null,
+          lease_until: leased ? claim.leaseUntil : null,
+        },
+      ];
     });
-    if (rows.length === 0) return;
+    if (rows.length === 0) return claimed;
     // An entry handed out before (a gap looked at again) keeps its delivery as it is.
     const insert = db.insertInto('deliveries').values(rows);
     await (
@@ -410,6 +453,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         ? insert.onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing())
         : insert.onDuplicateKeyUpdate({ state: sql.ref('state') })
     ).execute();
+    return claimed;
   }
 
   private async insertGaps(db: Db, channelId: string, runs: ReadonlyArray<[number, number]>, seenAt: string): Promise<void> {

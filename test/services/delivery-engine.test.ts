@@ -70,7 +70,7 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
     ]);
   });
 
-  it('runs at most 4 attempts at once while bookings are being made, and all of them in the end', async () => {
+  it('runs at most busyConcurrency attempts at once while bookings are being made, and all of them in the end', async () => {
     const receiver = new WebhookReceiver({ delayMs: 20 });
     await receiver.listen();
     receivers.push(receiver);
@@ -85,6 +85,7 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
       timeoutMs: TIMEOUT_MS,
       retryForMs: 3_600_000,
       concurrency: 32,
+      busyConcurrency: 4,
       clock: clock.now,
     });
     deliveries.start(feed);

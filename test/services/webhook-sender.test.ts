@@ -2,6 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ThreadedWebhookSender } from '../../src/services/webhook-sender-thread.js';
 import { RESPONSE_BYTES_READ, WebhookSender, newWebhookSecret, webhookSignature } from '../../src/services/webhook-sender.js';
 
 const TIMEOUT_MS = 300;
@@ -113,5 +114,38 @@ describe('WebhookSender against hostile receivers', () => {
   ])('tells a receiver that is away (%i: %s) from one refusing the message', async (status, unreachable) => {
     const url = await serve((_req, res) => res.writeHead(status).end());
     expect(await sender.post(message(url))).toEqual({ delivered: false, statusCode: status, error: null, unreachable });
+  });
+
+  it('posts from a thread of its own: signed alike, each result to its own message, none started late, and a closed sender fails what is left', async () => {
+    const secret = newWebhookSecret();
+    const verified: unknown[] = [];
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        verified.push(new Webhook(secret).verify(body, req.headers as Record<string, string>));
+        const { n } = JSON.parse(body) as { n: number };
+        if (n === -1) return; // never answers
+        res.writeHead(n % 2 === 0 ? 204 : 500).end();
+      });
+    });
+    const threaded = new ThreadedWebhookSender({ timeoutMs: 5_000, maxSockets: 4 });
+    try {
+      const post = (n: number) => threaded.post({ ...message(url), messageId: `msg_${n}`, body: JSON.stringify({ n }), secret });
+      const results = await Promise.all(Array.from({ length: 40 }, (_, n) => post(n)));
+      expect(results.map((result) => result.statusCode)).toEqual(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? 204 : 500)));
+      expect(verified).toHaveLength(40);
+      // Queued past the time it had to start by (it could no longer end within its lease): never sent.
+      const late = await threaded.post({ ...message(url), body: JSON.stringify({ n: 0 }), secret, startBy: Date.now() - 1 });
+      expect(late).toMatchObject({ delivered: false, notStarted: true });
+      expect(verified).toHaveLength(40);
+
+      const hanging = post(-1);
+      await expect.poll(() => verified.length).toBe(41);
+      await threaded.close();
+      expect(await hanging).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/stopped/) });
+    } finally {
+      await threaded.close();
+    }
   });
 });

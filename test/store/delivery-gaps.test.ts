@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestedBy } from '../../src/domain/audit.js';
 import type { HandOutWindow } from '../../src/services/delivery-ports.js';
+import { webhookChannel } from '../../src/services/delivery-engine.js';
+import { WebhookSender } from '../../src/services/webhook-sender.js';
+import { WebhookService } from '../../src/services/webhook-service.js';
 import { DeliveryRepository } from '../../src/store/delivery-repository.js';
 import { ENGINES } from '../helpers/engines.js';
 import { type TestStore, createTestStore } from '../helpers/test-store.js';
@@ -140,5 +143,16 @@ describe.each(ENGINES)('handing the audit log out on $name', (engine) => {
     await deliveries.handOut('test:rollback', EVERY_ENTRY, window());
     expect(await t.db.selectFrom('delivery_gaps').selectAll().where('channel_id', '=', 'test:rollback').execute()).toEqual([]);
     expect(await handedOut('test:rollback')).toEqual([end + 3]);
+  });
+
+  it('hands nothing out to a webhook deleted after the engine read it as active', async () => {
+    const webhooks = new WebhookService(deliveries, new WebhookSender(1_000, 1));
+    const webhook = await webhooks.create({ url: 'http://127.0.0.1:9/hook' });
+    // The engine read the webhook as active; the admin deletes it before the hand-out; then bookings go on.
+    await webhooks.delete(webhook.id);
+    await commitLate((await logEnd()) + 1);
+    const handed = await deliveries.handOut(webhookChannel(webhook.id), EVERY_ENTRY, window());
+    expect(handed).toEqual({ read: 0, claimed: [] });
+    expect(await handedOut(webhookChannel(webhook.id))).toEqual([]);
   });
 });
