@@ -140,6 +140,20 @@ export async function flashSale(target: Target, settings: ScenarioSettings, name
   return { name, load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')) };
 }
 
+/** `amount` bookings of one event, each by a new user (`prefix` and a number). */
+function newUsersBooking(target: Target, settings: ScenarioSettings, eventId: string, prefix: string, amount: number): Promise<LoadResult> {
+  return runLoad(
+    {
+      url: target.api.url,
+      headers: target.api.headers,
+      connections: settings.connections,
+      amount,
+      request: (n) => bookingRequest(eventId, `${prefix}${n}`),
+    },
+    target.server,
+  );
+}
+
 const COLD_BOOKINGS = 3_000;
 const COLD_P99_GOAL_MS = 30;
 
@@ -150,25 +164,16 @@ const COLD_P99_GOAL_MS = 30;
 export async function coldStart(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
   const event = await target.api.openEvent('Cold start', FLASH_CAPACITY);
   const cpuBefore = cpuMs(target.server.child.pid);
-  const load = await runLoad(
-    {
-      url: target.api.url,
-      headers: target.api.headers,
-      connections: settings.connections,
-      amount: COLD_BOOKINGS,
-      request: (n) => bookingRequest(event.id, `c${n}`),
-    },
-    target.server,
-  );
+  const load = await newUsersBooking(target, settings, event.id, 'c', COLD_BOOKINGS);
   const cpuPerBooking = (cpuMs(target.server.child.pid) - cpuBefore) / COLD_BOOKINGS;
   await waitUntilSettled(target.api, [event.id]);
   const met = load.p99Ms <= COLD_P99_GOAL_MS ? 'met' : 'short';
   return {
-    name: `first ${COLD_BOOKINGS.toLocaleString('en-US')} bookings after a start`,
+    name: `first ${thousands(COLD_BOOKINGS)} bookings after a start`,
     load,
     violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')),
     goals: [
-      `cold start: the first ${COLD_BOOKINGS.toLocaleString('en-US')} bookings after a start, p99 ${load.p99Ms} ms (goal ≤ ${COLD_P99_GOAL_MS} ms): ${met}; server CPU ${cpuPerBooking.toFixed(2)} ms a booking`,
+      `cold start: the first ${thousands(COLD_BOOKINGS)} bookings after a start, p99 ${load.p99Ms} ms (goal ≤ ${COLD_P99_GOAL_MS} ms): ${met}; server CPU ${cpuPerBooking.toFixed(2)} ms a booking`,
     ],
   };
 }
@@ -180,16 +185,7 @@ export async function soldOutRush(
 ): Promise<{ result: ScenarioResult; eventId: string; booked: ReadonlySet<string> }> {
   // `booked`: every user the rush may have stored (answered 2xx, or never answered).
   const event = await target.api.openEvent('Sold-out rush', RUSH_CAPACITY);
-  const load = await runLoad(
-    {
-      url: target.api.url,
-      headers: target.api.headers,
-      connections: settings.connections,
-      amount: RUSH_REQUESTS,
-      request: (n) => bookingRequest(event.id, `r${n}`),
-    },
-    target.server,
-  );
+  const load = await newUsersBooking(target, settings, event.id, 'r', RUSH_REQUESTS);
   const answers = answersFrom(load, 'book');
   await waitUntilSettled(target.api, [event.id]);
   return {
