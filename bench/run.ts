@@ -106,6 +106,8 @@ async function main(): Promise<void> {
   step('compiling the server and the floor (tsc)');
   for (const warning of compile()) step(`warning: ${warning}`);
   const adminPassword = randomBytes(18).toString('base64url');
+  // As `npm start` runs the server, plus the profiler when asked for.
+  const nodeFlags = [...startFlags(), ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])];
   const database = await createBenchDatabase(engine);
   const servers: ProcessHandle[] = [];
   const boxoffice = async (extra: Record<string, string> = {}, preload: string | null = null) => {
@@ -119,8 +121,7 @@ async function main(): Promise<void> {
       WORKERS: '1',
       ...extra,
     };
-    const profile = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-    const server = await startProcess(SERVER_SCRIPT, env, { preload, nodeFlags: [...startFlags(), ...profile] });
+    const server = await startProcess(SERVER_SCRIPT, env, { preload, nodeFlags });
     servers.push(server);
     return { api: new BoxofficeApi(server.url, ADMIN_USER, adminPassword), server };
   };

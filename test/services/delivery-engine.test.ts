@@ -8,7 +8,7 @@ import { DeliveryRepository } from '../../src/store/delivery-repository.js';
 import { ENGINES } from '../helpers/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { type TestStore, createTestStore } from '../helpers/test-store.js';
-import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { type ReceiverOptions, WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const BY: RequestedBy = { actor: 'admin', requestId: null };
 const TIMEOUT_MS = 1_000;
@@ -32,14 +32,22 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
     await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
   });
 
-  it('gives back, without an attempt, the claims it could not start within their lease, and delivers them in a later round', async () => {
-    let answer = () => {};
-    const receiver = new WebhookReceiver({ answerAfter: new Promise<void>((resolve) => (answer = resolve)) });
+  /** A receiver on 127.0.0.1 with a webhook for confirmed bookings pointing at it. */
+  async function confirmedBookingsReceiver(options: ReceiverOptions) {
+    const receiver = new WebhookReceiver(options);
     await receiver.listen();
     receivers.push(receiver);
     const webhooks = new WebhookService(repository, sender, clock.now);
     const webhook = await webhooks.create({ url: receiver.url, actions: ['booking.confirmed'] });
     receiver.secret = webhook.secret;
+    return { receiver, webhooks, webhook };
+  }
+
+  it('gives back, without an attempt, the claims it could not start within their lease, and delivers them in a later round', async () => {
+    let answer = () => {};
+    const { receiver, webhooks, webhook } = await confirmedBookingsReceiver({
+      answerAfter: new Promise<void>((resolve) => (answer = resolve)),
+    });
     const event = await t.service.openEvent({ name: 'Queued', venue: null, startsAt: null, totalTickets: 5 }, BY);
     for (const userId of ['q1', 'q2', 'q3']) await t.service.book(event.id, userId, { quantity: 1, hold: false }, BY);
 
@@ -71,12 +79,7 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
   });
 
   it('runs at most busyConcurrency attempts at once while bookings are being made, and all of them in the end', async () => {
-    const receiver = new WebhookReceiver({ delayMs: 20 });
-    await receiver.listen();
-    receivers.push(receiver);
-    const webhooks = new WebhookService(repository, sender, clock.now);
-    const webhook = await webhooks.create({ url: receiver.url, actions: ['booking.confirmed'] });
-    receiver.secret = webhook.secret;
+    const { receiver } = await confirmedBookingsReceiver({ delayMs: 20 });
     const event = await t.service.openEvent({ name: 'Rush', venue: null, startsAt: null, totalTickets: 20 }, BY);
     for (let i = 0; i < 12; i++) await t.service.book(event.id, `rush${i}`, { quantity: 1, hold: false }, BY);
 
