@@ -1,0 +1,45 @@
+import SQLite from 'better-sqlite3';
+import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BookingsRepository } from '../../src/store/bookings-repository.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import type { BoxofficeSchema } from '../../src/store/schema.js';
+
+/** SQLite keeps no statistics unless asked, so its planner picks by the shape of the query alone: these pin the shapes that matter. */
+describe('SQLite query plans', () => {
+  let connection: SQLite.Database;
+  let db: Kysely<BoxofficeSchema>;
+  const sent: CompiledQuery[] = [];
+
+  beforeEach(async () => {
+    connection = new SQLite(':memory:');
+    db = new Kysely<BoxofficeSchema>({
+      dialect: new SqliteDialect({ database: connection }),
+      log: (event) => {
+        if (event.level === 'query') sent.push(event.query);
+      },
+    });
+    await migrateToLatest(db);
+    sent.length = 0;
+  });
+
+  afterEach(async () => {
+    await db.destroy();
+  });
+
+  /** The plan of the one statement `run` sends, as SQLite's EXPLAIN QUERY PLAN details. */
+  async function planOf(run: () => Promise<unknown>): Promise<string[]> {
+    await run();
+    expect(sent).toHaveLength(1);
+    const [query] = sent as [CompiledQuery];
+    const rows = connection.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as { detail: string }[];
+    return rows.map((row) => row.detail);
+  }
+
+  it('finds the events with something due through the expiry index, not by reading every booking', async () => {
+    const bookings = new BookingsRepository(db, { bindsArrays: false, upsert: 'on-conflict' });
+    const plan = await planOf(() => bookings.eventsWithLapsed('2026-11-28T12:00:00.000Z', 100));
+    expect(plan.some((detail) => /^SEARCH bookings USING COVERING INDEX bookings_due_expiry/.test(detail))).toBe(true);
+    expect(plan.filter((detail) => detail.startsWith('SCAN'))).toEqual([]);
+  });
+});
