@@ -61,15 +61,32 @@ export class Database {
    */
   async read<T>(query: (repositories: Repositories) => Promise<T>, onDuplicate?: () => T): Promise<T> {
     try {
-      return await query(this.repositories);
+      const result = await query(this.repositories);
+      // What was read may be a commit not yet on disk: it is shown once it is.
+      await this.dialect.durable?.();
+      return result;
     } catch (error) {
       if (onDuplicate && this.dialect.isUniqueViolation(error)) return onDuplicate();
       throw this.translate(error);
     }
   }
 
-  /** One transaction that sees every commit made before its locks were granted; retried whole on transient conflicts. */
+  /**
+   * One transaction that sees every commit made before its locks were granted; retried whole on transient
+   * conflicts. It resolves once the commit is durable.
+   */
   async transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+    const result = await this.committing(work);
+    // Outside the retries: a commit that was made is never run again, whatever the sync says.
+    try {
+      await this.dialect.durable?.();
+    } catch (error) {
+      throw this.translate(error);
+    }
+    return result;
+  }
+
+  private async committing<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.dialect.transaction(this.db, (trx) => work(repositoriesOver(trx, this.dialect)));

@@ -32,6 +32,12 @@ export interface Dialect {
   upsert: 'on-conflict' | 'on-duplicate-key';
   /** Runs `work` in one transaction that sees every commit made before its locks were granted. */
   transaction<T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Where COMMIT returns before the commit is on disk (SQLite's log, synced in groups off the event loop):
+   * resolves once every commit made so far is. Nobody may hear of a commit, nor read what it wrote, before.
+   * Absent where COMMIT itself waits for the disk.
+   */
+  durable?(): Promise<void>;
   /** A unique or primary-key constraint refused the write. */
   isUniqueViolation(error: unknown): boolean;
   /** Lost a race inside the database (deadlock, serialization, busy): the whole transaction may be retried. */

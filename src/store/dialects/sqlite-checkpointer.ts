@@ -32,9 +32,9 @@ export interface Checkpointer {
 
 /**
  * Checkpoints an SQLite database in WAL mode on a worker thread, so the writer's commits only append to
- * the log and sync it: copying pages into the database file and syncing that file (about 40 % of a
- * group commit's time on the event loop) happens beside the HTTP work. `synchronous = FULL` still syncs
- * the log at every commit, so what is acknowledged survives a crash exactly as before. Should the worker
+ * the log (WalSync syncs it): copying pages into the database file and syncing that file (about 40 % of a
+ * group commit's time on the event loop) happens beside the HTTP work. A PASSIVE checkpoint syncs the log
+ * before it copies a page, so the file never holds a commit the log could lose. Should the worker
  * stop, `fallBack` hands checkpointing back to the writer's commits.
  */
 export function startCheckpointer(location: string, fallBack: (autocheckpointPages: number) => void): Checkpointer {

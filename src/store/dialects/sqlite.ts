@@ -1,24 +1,45 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
-import { type Db, type Dialect, type OpenedDatabase, type TransactionOptions, errorCode } from '../dialect.js';
+import { type Db, type Dialect, type OpenedDatabase, errorCode } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
+import { type SyncFile, WalSync } from './sqlite-wal-sync.js';
 
 // Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
 // batches of every size would fill memory with shapes that rarely recur.
 const PREPARED_STATEMENTS_KEPT = 128;
 const PREPARED_STATEMENT_MAX_SQL = 2_048;
 
+/**
+ * A statement that tells `wal` when it leaves a write in the log: it committed a transaction, or it wrote
+ * outside one. Kysely runs `all` for statements that return rows, `run` for the others.
+ */
+function countingWrites(connection: SQLite.Database, statement: SQLite.Statement, wal: WalSync): SqliteStatement {
+  const counted = <T>(execute: () => T): T => {
+    const inTransaction = connection.inTransaction;
+    const result = execute();
+    if (!connection.inTransaction && (inTransaction || !statement.readonly)) wal.wrote();
+    return result;
+  };
+  return {
+    reader: statement.reader,
+    all: (parameters) => counted(() => statement.all(parameters)),
+    run: (parameters) => counted(() => statement.run(parameters)),
+    iterate: (parameters) => statement.iterate(parameters),
+  };
+}
+
 /** The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out first. */
-function keepingPreparedStatements(connection: SQLite.Database, checkpointer: Checkpointer | null): SqliteDatabase {
-  const prepared = new Map<string, SQLite.Statement>();
+function keepingPreparedStatements(connection: SQLite.Database, wal: WalSync | null, checkpointer: Checkpointer | null): SqliteDatabase {
+  const prepared = new Map<string, SqliteStatement>();
   return {
     close: () => {
       connection.close();
       // The checkpointer's connection, closed last, moves what is left of the log into the file.
+      void wal?.close();
       void checkpointer?.close();
     },
     prepare: (text) => {
@@ -28,7 +49,8 @@ function keepingPreparedStatements(connection: SQLite.Database, checkpointer: Ch
         prepared.set(text, kept);
         return kept;
       }
-      const statement = connection.prepare(text);
+      const native = connection.prepare(text);
+      const statement = wal ? countingWrites(connection, native, wal) : native;
       if (text.length <= PREPARED_STATEMENT_MAX_SQL) {
         if (prepared.size >= PREPARED_STATEMENTS_KEPT) prepared.delete(prepared.keys().next().value as string);
         prepared.set(text, statement);
@@ -43,21 +65,29 @@ function sqliteCode(error: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-export function openSqlite(config: DatabaseConfig): OpenedDatabase {
-  if (config.location !== ':memory:') mkdirSync(dirname(config.location), { recursive: true });
+/** What tests may replace: how the log is flushed to disk. */
+export interface SqliteOptions {
+  syncFile?: SyncFile;
+}
+
+export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}): OpenedDatabase {
+  const inMemory = config.location === ':memory:';
+  if (!inMemory) mkdirSync(dirname(config.location), { recursive: true });
   const connection = new SQLite(config.location);
-  connection.pragma('journal_mode = WAL');
-  // FULL: the WAL is synced at every commit, so an acknowledged booking survives power loss.
-  connection.pragma('synchronous = FULL');
+  const walMode = connection.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+  // A file's log is synced off the event loop before anyone hears of a commit (WalSync), so COMMIT itself
+  // need not wait for the disk; anything else (no log: in memory, or a file system WAL cannot run on)
+  // syncs at every commit.
+  const wal = walMode && !inMemory ? new WalSync(config.location, options.syncFile) : null;
+  connection.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
   connection.pragma('foreign_keys = ON');
   connection.pragma(`busy_timeout = ${Math.floor(config.statementTimeoutMs)}`);
-  // A file's log is checkpointed on a worker thread; an in-memory database has no log.
-  const checkpointer =
-    config.location === ':memory:'
-      ? null
-      : startCheckpointer(config.location, (pages) => {
-          if (connection.open) connection.pragma(`wal_autocheckpoint = ${pages}`);
-        });
+  // The log is checkpointed on a worker thread.
+  const checkpointer = wal
+    ? startCheckpointer(config.location, (pages) => {
+        if (connection.open) connection.pragma(`wal_autocheckpoint = ${pages}`);
+      })
+    : null;
   if (checkpointer) connection.pragma('wal_autocheckpoint = 0');
 
   const dialect: Dialect = {
@@ -67,32 +97,29 @@ export function openSqlite(config: DatabaseConfig): OpenedDatabase {
     oneConnection: true,
     bindsArrays: false,
     upsert: 'on-conflict',
-    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions) =>
+    // Every commit waits for the log's group sync (WalSync) before anyone is told: `durable: false` changes nothing here.
+    transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
       db.connection().execute(async (conn) => {
-        // NORMAL in WAL mode: this commit is not synced, the next FULL commit (or checkpoint) syncs it with its own.
-        const durable = options?.durable ?? true;
-        if (!durable) await sql`pragma synchronous = NORMAL`.execute(conn);
+        // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
+        await sql`begin immediate`.execute(conn);
         try {
-          // IMMEDIATE takes the write lock up front: no reader-turned-writer deadlock between processes.
-          await sql`begin immediate`.execute(conn);
-          try {
-            const result = await work(conn);
-            await sql`commit`.execute(conn);
-            return result;
-          } catch (error) {
-            if (connection.inTransaction) await sql`rollback`.execute(conn);
-            throw error;
-          }
-        } finally {
-          if (!durable) await sql`pragma synchronous = FULL`.execute(conn);
+          const result = await work(conn);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) await sql`rollback`.execute(conn);
+          throw error;
         }
       }),
+    ...(wal ? { durable: () => wal.durable() } : {}),
     isUniqueViolation: (error) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(sqliteCode(error)),
     isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error)),
     isUnavailable: (error) =>
       /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOTADB|CORRUPT)/.test(sqliteCode(error)) ||
       (error instanceof TypeError && /database connection is not open/i.test(error.message)),
   };
-  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteDialect({ database: keepingPreparedStatements(connection, checkpointer) }) });
+  const db = new Kysely<BoxofficeSchema>({
+    dialect: new SqliteDialect({ database: keepingPreparedStatements(connection, wal, checkpointer) }),
+  });
   return { db, dialect };
 }
