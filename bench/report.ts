@@ -72,11 +72,11 @@ function table(report: RunReport): string {
   const rows = report.results.map((result) => {
     const { load } = result;
     const share = floorRate > 0 ? `${fixed((100 * load.requestsPerSecond) / floorRate)} %` : '—';
-    return `| ${result.name} | ${fixed(load.requests)} | ${fixed(load.requestsPerSecond)} | ${share} | ${fixed(load.p50Ms)} | ${fixed(load.p99Ms)} | ${fixed(load.errors)} | ${fixed(load.non2xx)} | ${fixed(load.peakRssMb)} | ${invariants(result)} |`;
+    return `| ${result.name} | ${fixed(load.requests)} | ${fixed(load.requestsPerSecond)} | ${share} | ${fixed(load.p50Ms)} | ${fixed(load.p99Ms)} | ${fixed(load.errors)} | ${fixed(load.non2xx)} | ${fixed(load.peakRssMb)} | ${fixed(load.serverCpuUsPerRequest)} | ${invariants(result)} |`;
   });
   return [
-    '| scenario | requests | req/s | of floor | p50 ms | p99 ms | errors | non-2xx | peak RSS MB | invariants |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| scenario | requests | req/s | of floor | p50 ms | p99 ms | errors | non-2xx | peak RSS MB | server CPU µs/req | invariants |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
 }
