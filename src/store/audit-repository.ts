@@ -2,11 +2,9 @@ import type { Insertable, Selectable } from 'kysely';
 import type { AuditAction, AuditDraft, AuditEntry } from '../domain/audit.js';
 import type { BookingView } from '../domain/booking.js';
 import type { EventView } from '../domain/event.js';
-import type { Db } from './dialect.js';
+import type { Db, Dialect } from './dialect.js';
+import { RowStatement } from './row-statement.js';
 import type { AuditLogTable } from './schema.js';
-
-// Eleven columns a row: well under every engine's bound-parameter limit.
-const INSERT_CHUNK = 500;
 
 interface Snapshot {
   booking: BookingView | null;
@@ -33,7 +31,25 @@ export function toEntry(row: Selectable<AuditLogTable>): AuditEntry {
   };
 }
 
-function toRow(draft: AuditDraft): Insertable<AuditLogTable> {
+type AuditRow = Insertable<AuditLogTable>;
+
+/** toRow's columns, in its order; the database numbers the entries. */
+const AUDIT_COLUMNS = [
+  'event_id',
+  'action',
+  'user_id',
+  'booking_id',
+  'quantity',
+  'actor',
+  'request_id',
+  'at',
+  'data',
+  'snapshot',
+] as const satisfies readonly (keyof AuditRow)[];
+
+const appendEntries = new RowStatement<AuditRow>(AUDIT_COLUMNS, (db, rows) => db.insertInto('audit_log').values(rows));
+
+function toRow(draft: AuditDraft): AuditRow {
   return {
     event_id: draft.eventId,
     action: draft.action,
@@ -49,16 +65,14 @@ function toRow(draft: AuditDraft): Insertable<AuditLogTable> {
 }
 
 export class AuditRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Pick<Dialect, 'keepsStatements'>,
+  ) {}
 
   /** Appends in the given order; the database's sequence numbers them. */
   async append(drafts: readonly AuditDraft[]): Promise<void> {
-    for (let start = 0; start < drafts.length; start += INSERT_CHUNK) {
-      await this.db
-        .insertInto('audit_log')
-        .values(drafts.slice(start, start + INSERT_CHUNK).map(toRow))
-        .execute();
-    }
+    await appendEntries.execute(this.db, this.dialect, drafts.map(toRow));
   }
 
   /** Entries of one event after `afterSeq`, oldest first. */

@@ -2,10 +2,8 @@ import { type Selectable, sql } from 'kysely';
 import { type Booking, type BookingStatus, isActive } from '../domain/booking.js';
 import type { BookedEvent, BookingFilter, UserBookingCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
+import { RowStatement } from './row-statement.js';
 import type { BookingsTable } from './schema.js';
-
-// Fifteen columns a row: well under every engine's bound-parameter limit.
-const INSERT_CHUNK = 500;
 
 function toBooking(row: Selectable<BookingsTable>): Booking {
   return {
@@ -46,10 +44,67 @@ function toRow(booking: Booking): Selectable<BookingsTable> {
   };
 }
 
+type BookingRow = Selectable<BookingsTable>;
+
+/** toRow's columns, in its order. */
+const BOOKING_COLUMNS = [
+  'id',
+  'event_id',
+  'user_id',
+  'quantity',
+  'hold',
+  'status',
+  'queue_no',
+  'active',
+  'expires_at',
+  'ticket_code',
+  'checked_in_at',
+  'created_at',
+  'updated_at',
+  'confirmed_at',
+  'cancelled_at',
+] as const satisfies readonly (keyof BookingRow)[];
+
+/** What an update of a booking may change: its id, event, user, hold, queue number and creation never do. */
+const CHANGING_COLUMNS = [
+  'quantity',
+  'status',
+  'active',
+  'expires_at',
+  'ticket_code',
+  'checked_in_at',
+  'updated_at',
+  'confirmed_at',
+  'cancelled_at',
+] as const satisfies readonly (keyof BookingRow)[];
+
+const insertBookings = new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) => db.insertInto('bookings').values(rows));
+
+/**
+ * Many rows in one statement. Every row exists (it was loaded under the event's lock), so the insert
+ * always turns into the update; MariaDB and MySQL both still take VALUES(column) there.
+ */
+const upsertBookings = {
+  'on-conflict': new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) =>
+    db
+      .insertInto('bookings')
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+      ),
+  ),
+  'on-duplicate-key': new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) =>
+    db
+      .insertInto('bookings')
+      .values(rows)
+      .onDuplicateKeyUpdate(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.raw(`values(${column})`)]))),
+  ),
+};
+
 export class BookingsRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'upsert'>,
+    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'upsert' | 'keepsStatements'>,
   ) {}
 
   /**
@@ -193,71 +248,22 @@ export class BookingsRepository {
   }
 
   async insertMany(bookings: readonly Booking[]): Promise<void> {
-    for (let start = 0; start < bookings.length; start += INSERT_CHUNK) {
-      const rows = bookings.slice(start, start + INSERT_CHUNK).map(toRow);
-      await this.db.insertInto('bookings').values(rows).execute();
-    }
+    await insertBookings.execute(this.db, this.dialect, bookings.map(toRow));
   }
 
   /** Stores the new state of existing bookings; their id, event, user, hold, queue number and creation never change. */
   async updateMany(bookings: readonly Booking[]): Promise<void> {
+    const [only] = bookings;
     if (bookings.length > 1) {
-      for (let start = 0; start < bookings.length; start += INSERT_CHUNK) {
-        await this.upsert(bookings.slice(start, start + INSERT_CHUNK));
-      }
-      return;
-    }
-    for (const booking of bookings) {
-      const {
-        id,
-        event_id: _eventId,
-        user_id: _userId,
-        hold: _hold,
-        queue_no: _queueNo,
-        created_at: _createdAt,
-        ...changes
-      } = toRow(booking);
-      await this.db.updateTable('bookings').set(changes).where('id', '=', id).execute();
-    }
-  }
-
-  /**
-   * Many rows in one statement. Every row exists (it was loaded under the event's lock), so the insert
-   * always turns into the update; MariaDB and MySQL both still take VALUES(column) there.
-   */
-  private async upsert(bookings: readonly Booking[]): Promise<void> {
-    const insert = this.db.insertInto('bookings').values(bookings.map(toRow));
-    if (this.dialect.upsert === 'on-duplicate-key') {
-      await insert
-        .onDuplicateKeyUpdate({
-          quantity: sql`values(quantity)`,
-          status: sql`values(status)`,
-          active: sql`values(active)`,
-          expires_at: sql`values(expires_at)`,
-          ticket_code: sql`values(ticket_code)`,
-          checked_in_at: sql`values(checked_in_at)`,
-          updated_at: sql`values(updated_at)`,
-          confirmed_at: sql`values(confirmed_at)`,
-          cancelled_at: sql`values(cancelled_at)`,
-        })
+      await upsertBookings[this.dialect.upsert].execute(this.db, this.dialect, bookings.map(toRow));
+    } else if (only) {
+      const row = toRow(only);
+      await this.db
+        .updateTable('bookings')
+        .set(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, row[column]])))
+        .where('id', '=', row.id)
         .execute();
-      return;
     }
-    await insert
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet((eb) => ({
-          quantity: eb.ref('excluded.quantity'),
-          status: eb.ref('excluded.status'),
-          active: eb.ref('excluded.active'),
-          expires_at: eb.ref('excluded.expires_at'),
-          ticket_code: eb.ref('excluded.ticket_code'),
-          checked_in_at: eb.ref('excluded.checked_in_at'),
-          updated_at: eb.ref('excluded.updated_at'),
-          confirmed_at: eb.ref('excluded.confirmed_at'),
-          cancelled_at: eb.ref('excluded.cancelled_at'),
-        })),
-      )
-      .execute();
   }
 
   async latestForUser(eventId: string, userId: string): Promise<Booking | null> {

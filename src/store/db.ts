@@ -34,7 +34,7 @@ export function repositoriesOver(db: Db, dialect: Dialect): Repositories {
   return {
     events: new EventsRepository(db, dialect),
     bookings: new BookingsRepository(db, dialect),
-    audit: new AuditRepository(db),
+    audit: new AuditRepository(db, dialect),
     keys: new IdempotencyRepository(db),
     users: new UsersRepository(db),
   };

@@ -380,7 +380,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
 
   async announced(seqs: readonly number[]): Promise<Map<number, AnnouncedEntry>> {
     // Each entry carries the booking and the event as it left them (its snapshot).
-    const entries = await new AuditRepository(this.db).bySeqs([...new Set(seqs)]);
+    const entries = await new AuditRepository(this.db, this.dialect).bySeqs([...new Set(seqs)]);
     return new Map(entries.map((entry) => [entry.seq, entry]));
   }
 

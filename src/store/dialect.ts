@@ -28,6 +28,11 @@ export interface Dialect {
    * otherwise gets a pool of its own so it never takes a connection a booking needs.
    */
   oneConnection: boolean;
+  /**
+   * Statements are prepared once per SQL text and kept (SQLite, in-process): multi-row writes go in a few
+   * fixed row counts so their texts recur. Elsewhere a statement is parsed on each run, so one carries all.
+   */
+  keepsStatements: boolean;
   /** How many existing rows change in one statement: INSERT … ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE. */
   upsert: 'on-conflict' | 'on-duplicate-key';
   /** Runs `work` in one transaction that sees every commit made before its locks were granted. */

@@ -37,7 +37,7 @@ describe('SQLite query plans', () => {
   }
 
   it('finds the events with something due through the expiry index, not by reading every booking', async () => {
-    const bookings = new BookingsRepository(db, { bindsArrays: false, upsert: 'on-conflict' });
+    const bookings = new BookingsRepository(db, { bindsArrays: false, upsert: 'on-conflict', keepsStatements: true });
     const plan = await planOf(() => bookings.eventsWithLapsed('2026-11-28T12:00:00.000Z', 100));
     expect(plan.some((detail) => /^SEARCH bookings USING COVERING INDEX bookings_due_expiry/.test(detail))).toBe(true);
     expect(plan.filter((detail) => detail.startsWith('SCAN'))).toEqual([]);

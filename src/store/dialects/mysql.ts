@@ -60,6 +60,7 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     rowLocks: true,
     skipLocked: true,
     oneConnection: false,
+    keepsStatements: false,
     bindsArrays: false,
     upsert: 'on-duplicate-key',
     // Every commit is flushed: InnoDB sets that server-wide only (innodb_flush_log_at_trx_commit), so `durable` has no say here.

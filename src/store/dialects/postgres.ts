@@ -33,6 +33,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     rowLocks: true,
     skipLocked: true,
     oneConnection: false,
+    keepsStatements: false,
     bindsArrays: true,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions) =>

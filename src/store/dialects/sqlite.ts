@@ -95,6 +95,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
     rowLocks: false,
     skipLocked: false,
     oneConnection: true,
+    keepsStatements: true,
     bindsArrays: false,
     upsert: 'on-conflict',
     // Every commit waits for the log's group sync (WalSync) before anyone is told: `durable: false` changes nothing here.
