@@ -1,7 +1,7 @@
 import type { KeptAnswer } from '../services/idempotency.js';
 import { type Database, keepAnswer } from './db.js';
 import { IdempotencyRepository } from './idempotency-repository.js';
-import { type Selectable, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { AuditAction } from '../domain/audit.js';
 import type { AnnouncedEntry, DeliveryAttempt, Webhook, WebhookWithSecret } from '../domain/webhook.js';
 import type {
@@ -18,7 +18,8 @@ import type {
 } from '../services/delivery-ports.js';
 import { AuditRepository, toEntry } from './audit-repository.js';
 import type { Db, Dialect } from './dialect.js';
-import type { AuditLogTable, WebhooksTable } from './schema.js';
+import { RowStatement } from './row-statement.js';
+import type { AuditLogTable, DeliveriesTable, DeliveryAttemptsTable, WebhooksTable } from './schema.js';
 
 // Open gap ranges looked at per pass; there are few (concurrent commits, rolled-back transactions).
 const GAPS_PER_PASS = 100;
@@ -29,6 +30,52 @@ const ERROR_MAX = 500;
  * the sync a booking's commit waits for then stays the bookings' own.
  */
 const BOOKKEEPING = { durable: false };
+
+type DeliveryRow = Insertable<DeliveriesTable>;
+type AttemptRow = Insertable<DeliveryAttemptsTable>;
+
+const DELIVERY_COLUMNS = [
+  'channel_id',
+  'seq',
+  'action',
+  'recipient',
+  'state',
+  'attempts',
+  'created_at',
+  'next_attempt_at',
+  'lease_owner',
+  'lease_until',
+] as const satisfies readonly (keyof DeliveryRow)[];
+
+const ATTEMPT_COLUMNS = [
+  'channel_id',
+  'seq',
+  'action',
+  'attempt',
+  'status_code',
+  'error',
+  'duration_ms',
+  'at',
+  'next_attempt_at',
+] as const satisfies readonly (keyof AttemptRow)[];
+
+/** An entry handed out before (a gap looked at again) keeps its delivery as it is. */
+const handOut = {
+  'on-conflict': new RowStatement<DeliveryRow>(DELIVERY_COLUMNS, (db, rows) =>
+    db
+      .insertInto('deliveries')
+      .values(rows)
+      .onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing()),
+  ),
+  'on-duplicate-key': new RowStatement<DeliveryRow>(DELIVERY_COLUMNS, (db, rows) =>
+    db
+      .insertInto('deliveries')
+      .values(rows)
+      .onDuplicateKeyUpdate({ state: sql.ref('state') }),
+  ),
+};
+
+const recordAttempts = new RowStatement<AttemptRow>(ATTEMPT_COLUMNS, (db, rows) => db.insertInto('delivery_attempts').values(rows));
 
 interface Gap {
   from: number;
@@ -322,22 +369,21 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
       }
       const attempts = settled.filter(({ outcome }) => outcome.state !== 'dropped');
       if (attempts.length > 0) {
-        await trx
-          .insertInto('delivery_attempts')
-          .values(
-            attempts.map(({ delivery, outcome }) => ({
-              channel_id: delivery.channelId,
-              seq: delivery.seq,
-              action: delivery.action,
-              attempt: delivery.attempt,
-              status_code: outcome.statusCode,
-              error: outcome.error === null ? null : outcome.error.slice(0, ERROR_MAX),
-              duration_ms: Math.round(outcome.durationMs),
-              at: outcome.at,
-              next_attempt_at: outcome.nextAttemptAt,
-            })),
-          )
-          .execute();
+        await recordAttempts.execute(
+          trx,
+          this.dialect,
+          attempts.map(({ delivery, outcome }) => ({
+            channel_id: delivery.channelId,
+            seq: delivery.seq,
+            action: delivery.action,
+            attempt: delivery.attempt,
+            status_code: outcome.statusCode,
+            error: outcome.error === null ? null : outcome.error.slice(0, ERROR_MAX),
+            duration_ms: Math.round(outcome.durationMs),
+            at: outcome.at,
+            next_attempt_at: outcome.nextAttemptAt,
+          })),
+        );
       }
       if (claim.limit <= 0) return [];
       let query = trx
@@ -445,14 +491,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         },
       ];
     });
-    if (rows.length === 0) return claimed;
-    // An entry handed out before (a gap looked at again) keeps its delivery as it is.
-    const insert = db.insertInto('deliveries').values(rows);
-    await (
-      this.dialect.upsert === 'on-conflict'
-        ? insert.onConflict((conflict) => conflict.columns(['channel_id', 'seq']).doNothing())
-        : insert.onDuplicateKeyUpdate({ state: sql.ref('state') })
-    ).execute();
+    await handOut[this.dialect.upsert].execute(db, this.dialect, rows);
     return claimed;
   }
 

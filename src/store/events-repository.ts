@@ -2,6 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { EventRecord, WaitlistMode } from '../domain/event.js';
 import type { EventCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
+import { RowStatement } from './row-statement.js';
 import type { EventsTable } from './schema.js';
 
 function toEventRecord(row: Selectable<EventsTable>): EventRecord {
@@ -54,6 +55,53 @@ function toRow(event: EventRecord): Selectable<EventsTable> {
   };
 }
 
+type EventRow = Selectable<EventsTable>;
+
+/** toRow's columns, in its order. */
+const EVENT_COLUMNS = [
+  'id',
+  'name',
+  'venue',
+  'description',
+  'starts_at',
+  'time_zone',
+  'total_tickets',
+  'booked_count',
+  'held_count',
+  'waitlist_count',
+  'waitlist_tickets',
+  'checked_in_count',
+  'last_queue_no',
+  'sales_open',
+  'max_per_booking',
+  'waitlist_mode',
+  'offer_ttl_seconds',
+  'hold_ttl_seconds',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof EventRow)[];
+
+/** What saving an event may change: all but its id and creation. */
+const CHANGING_COLUMNS = EVENT_COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
+
+/** Many events in one statement: every row exists, so each insert turns into the update. */
+const upsertEvents = {
+  'on-conflict': new RowStatement<EventRow>(EVENT_COLUMNS, (db, rows) =>
+    db
+      .insertInto('events')
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict.column('id').doUpdateSet(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+      ),
+  ),
+  'on-duplicate-key': new RowStatement<EventRow>(EVENT_COLUMNS, (db, rows) =>
+    db
+      .insertInto('events')
+      .values(rows)
+      .onDuplicateKeyUpdate(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.raw(`values(${column})`)]))),
+  ),
+};
+
 export interface WaitlistSize {
   eventId: string;
   waitlistCount: number;
@@ -101,26 +149,14 @@ export class EventsRepository {
     await this.db.updateTable('events').set(changes).where('id', '=', id).execute();
   }
 
-  /** Stores the new state of existing events: one statement however many (every row exists, so each insert turns into the update). */
+  /** Stores the new state of existing events. */
   async saveMany(events: readonly EventRecord[]): Promise<void> {
     const [only] = events;
     if (events.length <= 1) {
       if (only) await this.save(only);
       return;
     }
-    const insert = this.db.insertInto('events').values(events.map(toRow));
-    const changed = Object.keys(toRow(only as EventRecord)).filter((column) => column !== 'id' && column !== 'created_at') as Array<
-      keyof Omit<Selectable<EventsTable>, 'id' | 'created_at'>
-    >;
-    if (this.dialect.upsert === 'on-duplicate-key') {
-      await insert.onDuplicateKeyUpdate(Object.fromEntries(changed.map((column) => [column, sql.raw(`values(${column})`)]))).execute();
-      return;
-    }
-    await insert
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet(Object.fromEntries(changed.map((column) => [column, sql.ref(`excluded.${column}`)]))),
-      )
-      .execute();
+    await upsertEvents[this.dialect.upsert].execute(this.db, this.dialect, events.map(toRow));
   }
 
   /** Event ids after `afterId` in id order: a stable order to walk every event in. */
