@@ -104,7 +104,7 @@ const upsertBookings = {
 export class BookingsRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'upsert' | 'keepsStatements'>,
+    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'readsJsonRows' | 'upsert' | 'keepsStatements'>,
   ) {}
 
   /**
@@ -126,6 +126,18 @@ export class BookingsRepository {
           order by queue_no desc
           limit 1
         ) as latest`.execute(this.db);
+      return rows.map(toBooking);
+    }
+    if (this.dialect.readsJsonRows) {
+      const pairs = JSON.stringify(named.flatMap(({ eventId, userIds }) => userIds.map((userId) => [eventId, userId])));
+      // One text for any number of users, each found along (event_id, user_id, queue_no).
+      const { rows } = await sql<Selectable<BookingsTable>>`
+        select bookings.* from json_each(${pairs}) as wanted
+        join bookings on bookings.event_id = wanted.value ->> 0 and bookings.user_id = wanted.value ->> 1
+        where bookings.queue_no = (
+          select max(newest.queue_no) from bookings as newest
+          where newest.event_id = bookings.event_id and newest.user_id = bookings.user_id
+        )`.execute(this.db);
       return rows.map(toBooking);
     }
     const newest = this.db

@@ -29,6 +29,11 @@ export interface Dialect {
    */
   oneConnection: boolean;
   /**
+   * A JSON array bound as one parameter reads as rows (SQLite's json_each): a lookup by many keys keeps one
+   * statement text, prepared once, where a list of placeholders would make a new text for every count.
+   */
+  readsJsonRows: boolean;
+  /**
    * Statements are prepared once per SQL text and kept (SQLite, in-process): multi-row writes go in a few
    * fixed row counts so their texts recur. Elsewhere a statement is parsed on each run, so one carries all.
    */

@@ -5,6 +5,8 @@ import { BookingsRepository } from '../../src/store/bookings-repository.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { BoxofficeSchema } from '../../src/store/schema.js';
 
+const SQLITE_DIALECT = { bindsArrays: false, readsJsonRows: true, upsert: 'on-conflict', keepsStatements: true } as const;
+
 /** SQLite keeps no statistics unless asked, so its planner picks by the shape of the query alone: these pin the shapes that matter. */
 describe('SQLite query plans', () => {
   let connection: SQLite.Database;
@@ -36,8 +38,20 @@ describe('SQLite query plans', () => {
     return rows.map((row) => row.detail);
   }
 
+  it('finds the newest booking of each named user of each event by index, whatever the number of users', async () => {
+    const bookings = new BookingsRepository(db, SQLITE_DIALECT);
+    const plan = await planOf(() =>
+      bookings.latestForUsers([
+        { eventId: 'ev_a', userIds: ['u1', 'u2'] },
+        { eventId: 'ev_b', userIds: ['u3'] },
+      ]),
+    );
+    expect(plan.filter((detail) => /^SCAN bookings/.test(detail))).toEqual([]);
+    expect(plan.filter((detail) => /^SEARCH (bookings|newest) USING .*INDEX/.test(detail))).toHaveLength(2);
+  });
+
   it('finds the events with something due through the expiry index, not by reading every booking', async () => {
-    const bookings = new BookingsRepository(db, { bindsArrays: false, upsert: 'on-conflict', keepsStatements: true });
+    const bookings = new BookingsRepository(db, SQLITE_DIALECT);
     const plan = await planOf(() => bookings.eventsWithLapsed('2026-11-28T12:00:00.000Z', 100));
     expect(plan.some((detail) => /^SEARCH bookings USING COVERING INDEX bookings_due_expiry/.test(detail))).toBe(true);
     expect(plan.filter((detail) => detail.startsWith('SCAN'))).toEqual([]);

@@ -60,6 +60,7 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     rowLocks: true,
     skipLocked: true,
     oneConnection: false,
+    readsJsonRows: false,
     keepsStatements: false,
     bindsArrays: false,
     upsert: 'on-duplicate-key',

@@ -33,6 +33,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     rowLocks: true,
     skipLocked: true,
     oneConnection: false,
+    readsJsonRows: false,
     keepsStatements: false,
     bindsArrays: true,
     upsert: 'on-conflict',

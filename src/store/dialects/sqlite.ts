@@ -9,9 +9,10 @@ import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
 import { type SyncFile, WalSync } from './sqlite-wal-sync.js';
 
 // Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
-// batches of every size would fill memory with shapes that rarely recur.
+// batches of every size would fill memory with shapes that rarely recur. Multi-row writes come in at
+// most 32 rows (RowStatement), whose texts (up to ~3.5 KB for events) fit.
 const PREPARED_STATEMENTS_KEPT = 128;
-const PREPARED_STATEMENT_MAX_SQL = 2_048;
+const PREPARED_STATEMENT_MAX_SQL = 8_192;
 
 /**
  * A statement that tells `wal` when it leaves a write in the log: it committed a transaction, or it wrote
@@ -95,6 +96,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
     rowLocks: false,
     skipLocked: false,
     oneConnection: true,
+    readsJsonRows: true,
     keepsStatements: true,
     bindsArrays: false,
     upsert: 'on-conflict',
