@@ -444,8 +444,11 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
     }
   }
 
-  private bookkeeping<T>(work: (trx: Db) => Promise<T>): Promise<T> {
-    return this.dialect.transaction(this.db, work, BOOKKEEPING);
+  private async bookkeeping<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    const result = await this.dialect.transaction(this.db, work, BOOKKEEPING);
+    // The entries it read may be commits still on their way to disk (SQLite's log): none is announced before.
+    await this.dialect.durable?.();
+    return result;
   }
 
   private async insertChannelAtLogEnd(db: Db, channelId: string, now: string): Promise<void> {

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { Database } from '../../src/store/db.js';
 import { openSqlite } from '../../src/store/dialects/sqlite.js';
+import { AuditRepository } from '../../src/store/audit-repository.js';
+import { DeliveryRepository } from '../../src/store/delivery-repository.js';
+import { EventsRepository } from '../../src/store/events-repository.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { type SyncFile, WalSync, WalSyncFailed } from '../../src/store/dialects/sqlite-wal-sync.js';
 
@@ -42,6 +45,8 @@ class HeldSyncs {
     this.held.shift()?.fail(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   }
 }
+
+const NOW = '2026-11-28T00:00:00.000Z';
 
 /** Whether `promise` has settled after the pending callbacks ran. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
@@ -155,9 +160,7 @@ describe('the SQLite log synced in groups off the event loop', () => {
     });
 
     const insert = (id: string) =>
-      database.transaction(({ users }) =>
-        users.insert({ id, name: id, passwordHash: 'x', role: 'user', createdAt: '2026-11-28T00:00:00.000Z' }),
-      );
+      database.transaction(({ users }) => users.insert({ id, name: id, passwordHash: 'x', role: 'user', createdAt: NOW }));
     const found = (...ids: string[]) =>
       database.read(async ({ users }) => (await Promise.all(ids.map((id) => users.find(id)))).filter((user) => user !== null).length);
 
@@ -186,6 +189,63 @@ describe('the SQLite log synced in groups off the event loop', () => {
       await second;
       expect(await read).toBe(2);
       expect(syncs.files).toHaveLength(2);
+    });
+
+    it('hands an audit entry out for delivery only once its commit is on disk', async () => {
+      const deliveries = new DeliveryRepository(database);
+      await syncUntil(
+        deliveries.create({ id: 'wh_1', url: 'http://127.0.0.1:9/hook', actions: null, secret: 'whsec_x', createdAt: NOW }, 'webhook:wh_1'),
+      );
+      // Committed by a transaction that, unlike Database.transaction, does not wait for the sync.
+      await database.dialect.transaction(database.db, async (trx) => {
+        await new EventsRepository(trx, database.dialect).insert({
+          id: 'ev_1',
+          name: 'Launch',
+          venue: null,
+          description: null,
+          startsAt: null,
+          timeZone: 'UTC',
+          totalTickets: 10,
+          salesOpen: true,
+          maxPerBooking: 10,
+          waitlistMode: 'auto',
+          offerTtlSeconds: 3600,
+          holdTtlSeconds: 900,
+          bookedCount: 0,
+          heldCount: 0,
+          waitlistCount: 0,
+          waitlistTickets: 0,
+          checkedInCount: 0,
+          lastQueueNo: 0,
+          createdAt: NOW,
+          updatedAt: NOW,
+        });
+        await new AuditRepository(trx, database.dialect).append([
+          {
+            eventId: 'ev_1',
+            action: 'event.created',
+            userId: null,
+            bookingId: null,
+            quantity: null,
+            actor: 'admin',
+            requestId: null,
+            at: NOW,
+            data: {},
+            booking: null,
+            event: null,
+          },
+        ]);
+      });
+      const handedOut = deliveries.handOut('webhook:wh_1', () => ({ recipient: null }), {
+        now: NOW,
+        gapsSeenBefore: NOW,
+        limit: 10,
+        claim: { owner: 'test', leaseUntil: NOW, limit: 10 },
+      });
+      await syncs.arrived();
+      expect(await settled(handedOut)).toBe(false);
+      syncs.finishNext();
+      expect((await handedOut).claimed.map(({ delivery }) => delivery.action)).toEqual(['event.created']);
     });
 
     it('answers UNAVAILABLE when the log cannot be synced, and keeps refusing', async () => {
