@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import { type Booking, type BookingStatus, isActive } from '../domain/booking.js';
 import type { BookedEvent, BookingFilter, UserBookingCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
-import { RowStatement } from './row-statement.js';
+import { RowStatement, updatesById } from './row-statement.js';
 import type { BookingsTable } from './schema.js';
 
 function toBooking(row: Selectable<BookingsTable>): Booking {
@@ -80,26 +80,8 @@ const CHANGING_COLUMNS = [
 
 const insertBookings = new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) => db.insertInto('bookings').values(rows));
 
-/**
- * Many rows in one statement. Every row exists (it was loaded under the event's lock), so the insert
- * always turns into the update; MariaDB and MySQL both still take VALUES(column) there.
- */
-const upsertBookings = {
-  'on-conflict': new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) =>
-    db
-      .insertInto('bookings')
-      .values(rows)
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.ref(`excluded.${column}`)]))),
-      ),
-  ),
-  'on-duplicate-key': new RowStatement<BookingRow>(BOOKING_COLUMNS, (db, rows) =>
-    db
-      .insertInto('bookings')
-      .values(rows)
-      .onDuplicateKeyUpdate(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.raw(`values(${column})`)]))),
-  ),
-};
+/** Every booking updated was loaded under the event's lock, so it exists. */
+const upsertBookings = updatesById<BookingRow>('bookings', BOOKING_COLUMNS, CHANGING_COLUMNS);
 
 export class BookingsRepository {
   constructor(

@@ -1,8 +1,8 @@
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { EventRecord, WaitlistMode } from '../domain/event.js';
 import type { EventCursor } from '../services/ports.js';
 import type { Db, Dialect } from './dialect.js';
-import { RowStatement } from './row-statement.js';
+import { updatesById } from './row-statement.js';
 import type { EventsTable } from './schema.js';
 
 function toEventRecord(row: Selectable<EventsTable>): EventRecord {
@@ -84,23 +84,8 @@ const EVENT_COLUMNS = [
 /** What saving an event may change: all but its id and creation. */
 const CHANGING_COLUMNS = EVENT_COLUMNS.filter((column) => column !== 'id' && column !== 'created_at');
 
-/** Many events in one statement: every row exists, so each insert turns into the update. */
-const upsertEvents = {
-  'on-conflict': new RowStatement<EventRow>(EVENT_COLUMNS, (db, rows) =>
-    db
-      .insertInto('events')
-      .values(rows)
-      .onConflict((conflict) =>
-        conflict.column('id').doUpdateSet(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.ref(`excluded.${column}`)]))),
-      ),
-  ),
-  'on-duplicate-key': new RowStatement<EventRow>(EVENT_COLUMNS, (db, rows) =>
-    db
-      .insertInto('events')
-      .values(rows)
-      .onDuplicateKeyUpdate(Object.fromEntries(CHANGING_COLUMNS.map((column) => [column, sql.raw(`values(${column})`)]))),
-  ),
-};
+/** Every event saved was locked and loaded first, so it exists. */
+const upsertEvents = updatesById<EventRow>('events', EVENT_COLUMNS, CHANGING_COLUMNS);
 
 export interface WaitlistSize {
   eventId: string;

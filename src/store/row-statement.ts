@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Db, Dialect } from './dialect.js';
 
 /** Row counts of the statements a batch is cut into where statements are kept prepared by their text. */
@@ -71,4 +71,30 @@ export class RowStatement<Row extends Record<string, unknown>> {
     }
     await db.executeQuery(compiled);
   }
+}
+
+/** A table whose rows are keyed by `id`, as a statement over it alone sees it. */
+type ById = Kysely<Record<string, { id: string }>>;
+
+/**
+ * Stores the new state of rows that all exist already, keyed by `id`, many in one statement: each insert
+ * turns into the update of the `changing` columns (INSERT … ON CONFLICT, or ON DUPLICATE KEY UPDATE,
+ * where MariaDB and MySQL both still take VALUES(column)).
+ */
+export function updatesById<Row extends Record<string, unknown>>(
+  table: string,
+  columns: readonly (keyof Row & string)[],
+  changing: readonly (keyof Row & string)[],
+): Record<Dialect['upsert'], RowStatement<Row>> {
+  const insert = (db: Db, rows: Row[]) => (db as unknown as ById).insertInto(table).values(rows as never);
+  return {
+    'on-conflict': new RowStatement<Row>(columns, (db, rows) =>
+      insert(db, rows).onConflict((conflict) =>
+        conflict.column('id').doUpdateSet(Object.fromEntries(changing.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+      ),
+    ),
+    'on-duplicate-key': new RowStatement<Row>(columns, (db, rows) =>
+      insert(db, rows).onDuplicateKeyUpdate(Object.fromEntries(changing.map((column) => [column, sql.raw(`values(${column})`)]))),
+    ),
+  };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
+import { openEvent } from '../../src/domain/open-event.js';
 import { Database } from '../../src/store/db.js';
 import { openSqlite } from '../../src/store/dialects/sqlite.js';
 import { AuditRepository } from '../../src/store/audit-repository.js';
@@ -197,44 +198,10 @@ describe('the SQLite log synced in groups off the event loop', () => {
         deliveries.create({ id: 'wh_1', url: 'http://127.0.0.1:9/hook', actions: null, secret: 'whsec_x', createdAt: NOW }, 'webhook:wh_1'),
       );
       // Committed by a transaction that, unlike Database.transaction, does not wait for the sync.
+      const opened = openEvent({ id: 'ev_1', name: 'Launch', totalTickets: 10 }, { actor: 'admin', requestId: null }, NOW);
       await database.dialect.transaction(database.db, async (trx) => {
-        await new EventsRepository(trx, database.dialect).insert({
-          id: 'ev_1',
-          name: 'Launch',
-          venue: null,
-          description: null,
-          startsAt: null,
-          timeZone: 'UTC',
-          totalTickets: 10,
-          salesOpen: true,
-          maxPerBooking: 10,
-          waitlistMode: 'auto',
-          offerTtlSeconds: 3600,
-          holdTtlSeconds: 900,
-          bookedCount: 0,
-          heldCount: 0,
-          waitlistCount: 0,
-          waitlistTickets: 0,
-          checkedInCount: 0,
-          lastQueueNo: 0,
-          createdAt: NOW,
-          updatedAt: NOW,
-        });
-        await new AuditRepository(trx, database.dialect).append([
-          {
-            eventId: 'ev_1',
-            action: 'event.created',
-            userId: null,
-            bookingId: null,
-            quantity: null,
-            actor: 'admin',
-            requestId: null,
-            at: NOW,
-            data: {},
-            booking: null,
-            event: null,
-          },
-        ]);
+        await new EventsRepository(trx, database.dialect).insert(opened.event);
+        await new AuditRepository(trx, database.dialect).append([opened.audit]);
       });
       const handedOut = deliveries.handOut('webhook:wh_1', () => ({ recipient: null }), {
         now: NOW,
