@@ -20,7 +20,7 @@ describe('SQLite checkpoints', () => {
     directory = null;
   });
 
-  it('move the log into the database file on a worker thread while the writer only appends and syncs', async () => {
+  it('move the log into the database file on a worker thread while the writer only appends to it', async () => {
     directory = mkdtempSync(join(tmpdir(), 'boxoffice-checkpoints-'));
     const file = join(directory, 'boxoffice.db');
     database = openDatabase({ engine: 'sqlite', location: file, poolSize: 1, statementTimeoutMs: 5_000 });
