@@ -23,7 +23,7 @@ try {
     process.stdout.write(`verify: ${checked}, ${discrepancies} ${discrepancies === 1 ? 'discrepancy' : 'discrepancies'}\n`);
     process.exitCode = discrepancies > 0 ? 1 : 0;
   } finally {
-    await database.db.destroy();
+    await database.close();
   }
 } catch (error) {
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';

@@ -164,7 +164,7 @@ describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine)
           discrepancies.push(...verdict.discrepancies);
         expect(discrepancies).toEqual([]);
       } finally {
-        await opened.db.destroy();
+        await opened.close();
       }
     },
   );

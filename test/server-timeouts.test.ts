@@ -129,7 +129,7 @@ describe('server timeouts and header limits of the real server process', () => {
         expect(verdict.discrepancies).toEqual([]);
       }
     } finally {
-      await opened.db.destroy();
+      await opened.close();
     }
   });
 });

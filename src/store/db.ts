@@ -119,6 +119,7 @@ export class Database {
 
   async close(): Promise<void> {
     await this.db.destroy();
+    await this.dialect.stopped?.();
   }
 
   /** A driver error as the services see it: UNAVAILABLE when the database is out of reach or overloaded. */

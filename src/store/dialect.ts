@@ -48,6 +48,11 @@ export interface Dialect {
    * Absent where COMMIT itself waits for the disk.
    */
   durable?(): Promise<void>;
+  /**
+   * Resolves once what the dialect runs beside the connection (SQLite's checkpoint thread, the log's file
+   * descriptor) has let go of the database, after `db.destroy()`; absent where nothing runs beside it.
+   */
+  stopped?(): Promise<void>;
   /** A unique or primary-key constraint refused the write. */
   isUniqueViolation(error: unknown): boolean;
   /** Lost a race inside the database (deadlock, serialization, busy): the whole transaction may be retried. */

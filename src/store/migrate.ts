@@ -15,10 +15,10 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
 
 /** Opens the configured database just to migrate it, then closes it again. */
 export async function migrateDatabase(config: DatabaseConfig): Promise<string[]> {
-  const { db } = openDatabase(config);
+  const database = openDatabase(config);
   try {
-    return await migrateToLatest(db);
+    return await migrateToLatest(database.db);
   } finally {
-    await db.destroy();
+    await database.close();
   }
 }

@@ -13,7 +13,8 @@ const LONGEST_RETRY_MS = 5_000;
  * ends the wait at once. Rejects with one line that names DATABASE_CONNECT_TIMEOUT.
  */
 export async function waitForDatabase(config: DatabaseConfig, timeoutMs: number, log: Pick<Logger, 'warn'>): Promise<void> {
-  const { db, dialect } = openDatabase(config);
+  const database = openDatabase(config);
+  const { db, dialect } = database;
   const deadline = Date.now() + timeoutMs;
   try {
     for (let attempt = 1, pause = FIRST_RETRY_MS; ; attempt++, pause = Math.min(pause * 2, LONGEST_RETRY_MS)) {
@@ -33,6 +34,6 @@ export async function waitForDatabase(config: DatabaseConfig, timeoutMs: number,
       }
     }
   } finally {
-    await db.destroy().catch(() => {});
+    await database.close().catch(() => {});
   }
 }

@@ -347,7 +347,7 @@ describe('hostile HTTP input', () => {
       expect(events).toBeGreaterThanOrEqual(2);
       expect(found).toEqual([]);
     } finally {
-      await opened.db.destroy();
+      await opened.close();
     }
   });
 

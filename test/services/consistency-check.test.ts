@@ -435,7 +435,7 @@ describe.each(ENGINES)('consistency check on $name — data written before migra
       const check = new ConsistencyCheck(new ConsistencyReader(opened), () => Date.parse(at(5)));
       expect(await check.checkEvent('old')).toEqual([]);
     } finally {
-      await opened.db.destroy();
+      await opened.close();
       await database.drop();
     }
   });

@@ -53,6 +53,8 @@ export function startCheckpointer(location: string, fallBack: (autocheckpointPag
   return {
     close: async () => {
       closing = true;
+      // Waited for now: the process must not end (nor the caller go on) before the worker has let go of the file.
+      worker.ref();
       worker.postMessage('close');
       await exited;
     },

@@ -33,16 +33,24 @@ function countingWrites(connection: SQLite.Database, statement: SQLite.Statement
   };
 }
 
-/** The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out first. */
-function keepingPreparedStatements(connection: SQLite.Database, wal: WalSync | null, checkpointer: Checkpointer | null): SqliteDatabase {
+/**
+ * The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out
+ * first. Kysely closes it without waiting: `stopped` says when the threads beside it are done too.
+ */
+function keepingPreparedStatements(
+  connection: SQLite.Database,
+  wal: WalSync | null,
+  checkpointer: Checkpointer | null,
+): SqliteDatabase & { stopped: () => Promise<void> } {
   const prepared = new Map<string, SqliteStatement>();
+  let stopping: Promise<void> | null = null;
   return {
     close: () => {
       connection.close();
       // The checkpointer's connection, closed last, moves what is left of the log into the file.
-      void wal?.close();
-      void checkpointer?.close();
+      stopping = Promise.all([wal?.close(), checkpointer?.close()]).then(() => undefined);
     },
+    stopped: () => stopping ?? Promise.resolve(),
     prepare: (text) => {
       const kept = prepared.get(text);
       if (kept) {
@@ -91,6 +99,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
     : null;
   if (checkpointer) connection.pragma('wal_autocheckpoint = 0');
 
+  const database = keepingPreparedStatements(connection, wal, checkpointer);
   const dialect: Dialect = {
     engine: 'sqlite',
     rowLocks: false,
@@ -115,6 +124,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
         }
       }),
     ...(wal ? { durable: () => wal.durable() } : {}),
+    stopped: () => database.stopped(),
     isUniqueViolation: (error) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(sqliteCode(error)),
     isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error)),
     isUnavailable: (error) =>
@@ -122,7 +132,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
       (error instanceof TypeError && /database connection is not open/i.test(error.message)),
   };
   const db = new Kysely<BoxofficeSchema>({
-    dialect: new SqliteDialect({ database: keepingPreparedStatements(connection, wal, checkpointer) }),
+    dialect: new SqliteDialect({ database }),
   });
   return { db, dialect };
 }
