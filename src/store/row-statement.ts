@@ -1,5 +1,6 @@
 import { type Compilable, CompiledQuery, type Kysely, sql } from 'kysely';
 import type { Db, Dialect } from './dialect.js';
+import type { BoxofficeSchema } from './schema.js';
 
 /** Row counts of the statements a batch is cut into where statements are kept prepared by their text. */
 const KEPT_SHAPES = [32, 16, 8, 4, 2, 1];
@@ -82,7 +83,7 @@ type ById = Kysely<Record<string, { id: string }>>;
  * where MariaDB and MySQL both still take VALUES(column)).
  */
 export function updatesById<Row extends Record<string, unknown>>(
-  table: string,
+  table: keyof BoxofficeSchema,
   columns: readonly (keyof Row & string)[],
   changing: readonly (keyof Row & string)[],
 ): Record<Dialect['upsert'], RowStatement<Row>> {
