@@ -19,16 +19,25 @@ const PREPARED_STATEMENT_MAX_SQL = 8_192;
  * outside one. Kysely runs `all` for statements that return rows, `run` for the others.
  */
 function countingWrites(connection: SQLite.Database, statement: SQLite.Statement, wal: WalSync): SqliteStatement {
-  const counted = <T>(execute: () => T): T => {
-    const inTransaction = connection.inTransaction;
-    const result = execute();
-    if (!connection.inTransaction && (inTransaction || !statement.readonly)) wal.wrote();
-    return result;
+  // Read once: what a prepared statement does never changes.
+  const writes = !statement.readonly;
+  const noteWrite = (wasInTransaction: boolean) => {
+    if (!connection.inTransaction && (wasInTransaction || writes)) wal.wrote();
   };
   return {
     reader: statement.reader,
-    all: (parameters) => counted(() => statement.all(parameters)),
-    run: (parameters) => counted(() => statement.run(parameters)),
+    all: (parameters) => {
+      const wasInTransaction = connection.inTransaction;
+      const rows = statement.all(parameters);
+      noteWrite(wasInTransaction);
+      return rows;
+    },
+    run: (parameters) => {
+      const wasInTransaction = connection.inTransaction;
+      const result = statement.run(parameters);
+      noteWrite(wasInTransaction);
+      return result;
+    },
     iterate: (parameters) => statement.iterate(parameters),
   };
 }
