@@ -37,11 +37,11 @@ const CLAIM_BATCH = 256;
 /**
  * While bookings commit (the feed reported one within BUSY_WINDOW_MS), at most this many attempts run at
  * once, commits call for a round at most every BUSY_WINDOW_MS, and entries are handed out only as the
- * claimed ones run low. The HTTP exchange runs on a thread of its own, but a delivery still costs the
- * machine about what its booking does (this thread's records, that thread's request, the receiver when it
- * shares the machine): 32 keeps a rush on two shared cores near 90 % of its pace without a webhook while
- * the deliveries follow about a second behind; 64 kept up fully but cost a third of the bookings, 4 cost
- * none but left them seconds behind (measured: docs/benchmarks.md, webhooks).
+ * claimed ones run low. The HTTP exchange runs on a thread of its own at the lowest OS priority, but a
+ * delivery still costs the machine about what its booking does (this thread's records, the database's
+ * work, the receiver when it shares the machine): 32 let the deliveries follow about half a second behind
+ * a rush on two shared cores; 64 cost more of the bookings, 4 left them seconds behind (measured:
+ * docs/benchmarks.md, webhooks).
  */
 const BUSY_CONCURRENCY = 32;
 const BUSY_WINDOW_MS = 100;

@@ -11,6 +11,9 @@ export interface SenderThreadData {
   maxSockets: number;
 }
 
+/** The sending thread's niceness (19: the lowest priority); deliveries never take a core from bookings. */
+export const SENDING_THREAD_NICENESS = 19;
+
 const STOPPED: AttemptResult = { delivered: false, statusCode: null, error: 'the sending thread stopped', unreachable: false };
 
 /**
@@ -28,7 +31,8 @@ function startWorker(data: SenderThreadData): Worker {
 /**
  * Posts webhook messages from a thread of its own: the HTTP exchange and the signature are most of what a
  * delivery costs (measured: docs/benchmarks.md, webhooks), and on this thread they would take that time
- * from bookings. Messages go over in batches, one per turn of the event loop, and results come back alike.
+ * from bookings. The thread runs at the lowest priority, so under load the OS gives bookings the cores first.
+ * Messages go over in batches, one per turn of the event loop, and results come back alike.
  */
 export class ThreadedWebhookSender implements WebhookPoster {
   private worker: Worker | null = null;

@@ -1,8 +1,9 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ThreadedWebhookSender } from '../../src/services/webhook-sender-thread.js';
+import { SENDING_THREAD_NICENESS, ThreadedWebhookSender } from '../../src/services/webhook-sender-thread.js';
 import { RESPONSE_BYTES_READ, WebhookSender, newWebhookSecret, webhookSignature } from '../../src/services/webhook-sender.js';
 
 const TIMEOUT_MS = 300;
@@ -144,6 +145,25 @@ describe('WebhookSender against hostile receivers', () => {
       await expect.poll(() => verified.length).toBe(41);
       await threaded.close();
       expect(await hanging).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/stopped/) });
+    } finally {
+      await threaded.close();
+    }
+  });
+
+  it('sends from a thread at the lowest priority, while the threads that answer bookings keep theirs', async () => {
+    // Linux keeps a niceness per thread: field 19 of /proc/self/task/<tid>/stat.
+    const niceness = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    expect(niceness().filter((nice) => nice === SENDING_THREAD_NICENESS)).toHaveLength(0);
+    const url = await serve((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    const threaded = new ThreadedWebhookSender({ timeoutMs: 5_000, maxSockets: 4 });
+    try {
+      expect(await threaded.post(message(url))).toMatchObject({ delivered: true, statusCode: 204 });
+      expect(niceness().filter((nice) => nice === SENDING_THREAD_NICENESS)).toHaveLength(1);
+      expect(niceness().filter((nice) => nice === 0).length).toBeGreaterThan(1);
     } finally {
       await threaded.close();
     }
