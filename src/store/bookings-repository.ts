@@ -112,7 +112,7 @@ export class BookingsRepository {
     }
     if (this.dialect.readsJsonRows) {
       const pairs = JSON.stringify(named.flatMap(({ eventId, userIds }) => userIds.map((userId) => [eventId, userId])));
-      // One text for any number of users, each found along (event_id, user_id, queue_no).
+      // One text for any number of users, each found along (event_id, user_id, active): a person's few bookings of the event.
       const { rows } = await sql<Selectable<BookingsTable>>`
         select bookings.* from json_each(${pairs}) as wanted
         join bookings on bookings.event_id = wanted.value ->> 0 and bookings.user_id = wanted.value ->> 1

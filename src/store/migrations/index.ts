@@ -5,6 +5,7 @@ import * as idempotencyKeys from './0003-idempotency-keys.js';
 import * as bookingModel from './0004-booking-model.js';
 import * as webhooks from './0005-webhooks.js';
 import * as idempotencyClaimToken from './0006-idempotency-claim-token.js';
+import * as dropLatestOfUserIndex from './0007-drop-latest-of-user-index.js';
 
 /** Every migration, by name, in the order they run; add new ones at the end, never edit old ones. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-booking-model': bookingModel,
   '0005-webhooks': webhooks,
   '0006-idempotency-claim-token': idempotencyClaimToken,
+  '0007-drop-latest-of-user-index': dropLatestOfUserIndex,
 };
 
 export const migrationProvider: MigrationProvider = {

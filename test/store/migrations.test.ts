@@ -1,0 +1,40 @@
+import { Migrator, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
+import { openDatabase } from '../../src/store/db.js';
+import { ENGINES } from '../helpers/engines.js';
+
+describe.each(ENGINES)('migrations on $name', (engine) => {
+  it('0007 drops bookings_latest_of_user, and its down step puts it back', async () => {
+    const database = await engine.create();
+    const opened = openDatabase(database.config);
+    /** The names of the bookings table's indexes, from each engine's own catalogue. */
+    const bookingIndexes = async () => {
+      const catalogue = {
+        sqlite: sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'bookings'`,
+        postgres: sql<{
+          name: string;
+        }>`select indexname as name from pg_indexes where tablename = 'bookings' and schemaname = current_schema()`,
+        mysql: sql<{
+          name: string;
+        }>`select distinct index_name as name from information_schema.statistics where table_name = 'bookings' and table_schema = database()`,
+      }[engine.name];
+      return (await catalogue.execute(opened.db)).rows.map((row) => row.name);
+    };
+    try {
+      await migrateToLatest(opened.db);
+      expect(await bookingIndexes()).not.toContain('bookings_latest_of_user');
+      expect(await bookingIndexes()).toContain('bookings_by_status');
+
+      const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+      expect((await migrator.migrateTo('0006-idempotency-claim-token')).error).toBeUndefined();
+      expect(await bookingIndexes()).toContain('bookings_latest_of_user');
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await bookingIndexes()).not.toContain('bookings_latest_of_user');
+    } finally {
+      await opened.close();
+      await database.drop();
+    }
+  });
+});
