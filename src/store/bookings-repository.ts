@@ -112,13 +112,14 @@ export class BookingsRepository {
     }
     if (this.dialect.readsJsonRows) {
       const pairs = JSON.stringify(named.flatMap(({ eventId, userIds }) => userIds.map((userId) => [eventId, userId])));
-      // One text for any number of users, each found along (event_id, user_id, active): a person's few bookings of the event.
+      // One text for any number of users. Each user's newest place is found along (event_id, user_id, active),
+      // a person's few bookings of the event, and its booking by (event_id, queue_no). The `+` keeps SQLite
+      // from taking max() along (event_id, queue_no), which reads the event backwards until the user turns up.
       const { rows } = await sql<Selectable<BookingsTable>>`
         select bookings.* from json_each(${pairs}) as wanted
-        join bookings on bookings.event_id = wanted.value ->> 0 and bookings.user_id = wanted.value ->> 1
-        where bookings.queue_no = (
-          select max(newest.queue_no) from bookings as newest
-          where newest.event_id = bookings.event_id and newest.user_id = bookings.user_id
+        join bookings on bookings.event_id = wanted.value ->> 0 and bookings.queue_no = (
+          select max(+newest.queue_no) from bookings as newest
+          where newest.event_id = wanted.value ->> 0 and newest.user_id = wanted.value ->> 1
         )`.execute(this.db);
       return rows.map(toBooking);
     }
