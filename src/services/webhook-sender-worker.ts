@@ -9,8 +9,8 @@ import { type PostBatch, type ResultBatch, SENDING_THREAD_NICENESS, type SenderT
 const { timeoutMs, maxSockets } = workerData as SenderThreadData;
 // The lowest priority the OS gives (Linux's niceness is per thread): on a machine whose cores are busy with
 // bookings, they get the cores and this thread the time they leave; when they pause it catches up at full
-// speed. Measured: docs/benchmarks.md, webhooks (bookings with a webhook from 64–72 % to 77–98 % of the
-// rate without on SQLite).
+// speed. Measured: docs/benchmarks.md, webhooks (on SQLite, bookings with a webhook went from a median
+// of 63–69 % of the rate without to 68–92 %).
 try {
   setPriority(SENDING_THREAD_NICENESS);
 } catch {

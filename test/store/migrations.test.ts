@@ -5,6 +5,10 @@ import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openDatabase } from '../../src/store/db.js';
 import { ENGINES } from '../helpers/engines.js';
 
+interface IndexRow {
+  name: string;
+}
+
 describe.each(ENGINES)('migrations on $name', (engine) => {
   it('0007 drops bookings_latest_of_user, and its down step puts it back', async () => {
     const database = await engine.create();
@@ -12,13 +16,9 @@ describe.each(ENGINES)('migrations on $name', (engine) => {
     /** The names of the bookings table's indexes, from each engine's own catalogue. */
     const bookingIndexes = async () => {
       const catalogue = {
-        sqlite: sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'bookings'`,
-        postgres: sql<{
-          name: string;
-        }>`select indexname as name from pg_indexes where tablename = 'bookings' and schemaname = current_schema()`,
-        mysql: sql<{
-          name: string;
-        }>`select distinct index_name as name from information_schema.statistics where table_name = 'bookings' and table_schema = database()`,
+        sqlite: sql<IndexRow>`select name from sqlite_master where type = 'index' and tbl_name = 'bookings'`,
+        postgres: sql<IndexRow>`select indexname as name from pg_indexes where tablename = 'bookings' and schemaname = current_schema()`,
+        mysql: sql<IndexRow>`select distinct index_name as name from information_schema.statistics where table_name = 'bookings' and table_schema = database()`,
       }[engine.name];
       return (await catalogue.execute(opened.db)).rows.map((row) => row.name);
     };
