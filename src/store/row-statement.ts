@@ -21,11 +21,6 @@ export function statementSizes(rows: number, dialect: Pick<Dialect, 'keepsStatem
   return sizes;
 }
 
-/** What JSON carries as SQLite binds it: text, a finite number, or NULL. */
-function isJsonScalar(value: unknown): boolean {
-  return typeof value === 'string' || value === null || (typeof value === 'number' && Number.isFinite(value));
-}
-
 function sameValues(compiled: readonly unknown[], bound: readonly unknown[]): boolean {
   return compiled.length === bound.length && compiled.every((value, index) => Object.is(value, bound[index]));
 }
@@ -36,32 +31,19 @@ function sameValues(compiled: readonly unknown[], bound: readonly unknown[]): bo
  * first batch of a size is compiled by Kysely like every other statement, and later ones only bind their
  * values, taken row by row in `columns` order. A text is kept only when Kysely's own parameters came out
  * in exactly that order, so a value is never bound to another column than Kysely would bind it to.
- * Where the engine reads a JSON array as rows (SQLite), a batch is one statement of one text (`jsonText`);
- * else, where it keeps prepared statements by text, rows go in a few fixed counts, so a handful of texts
- * are each parsed once.
+ * Where the engine keeps prepared statements by text (SQLite), rows go in a few fixed counts, so a
+ * handful of texts are each parsed once.
  */
 export class RowStatement<Row extends Record<string, unknown>> {
   /** By the adapter of the database (one per engine and Database), then by row count. */
   private readonly texts = new WeakMap<object, Map<number, string>>();
-  /** By the adapter: the one text reading rows from a JSON array, or null where Kysely's text does not allow it. */
-  private readonly jsonTexts = new WeakMap<object, string | null>();
 
   constructor(
     private readonly columns: readonly (keyof Row & string)[],
     private readonly build: (db: Db, rows: Row[]) => Compilable,
   ) {}
 
-  async execute(db: Db, dialect: Pick<Dialect, 'keepsStatements' | 'readsJsonRows'>, rows: readonly Row[]): Promise<void> {
-    const [first] = rows;
-    if (!first) return;
-    if (dialect.readsJsonRows) {
-      const text = this.jsonText(db, first);
-      const values = rows.map((row) => this.values(row));
-      if (text !== null && values.every((row) => row.every(isJsonScalar))) {
-        await db.executeQuery(CompiledQuery.raw(text, [JSON.stringify(values)]));
-        return;
-      }
-    }
+  async execute(db: Db, dialect: Pick<Dialect, 'keepsStatements'>, rows: readonly Row[]): Promise<void> {
     let start = 0;
     for (const size of statementSizes(rows.length, dialect)) {
       await this.executeOne(db, rows.slice(start, start + size));
@@ -69,43 +51,15 @@ export class RowStatement<Row extends Record<string, unknown>> {
     }
   }
 
-  private values(row: Row): unknown[] {
-    return this.columns.map((column) => row[column]);
-  }
-
-  private textsOf(db: Db): Map<number, string> {
+  private async executeOne(db: Db, rows: Row[]): Promise<void> {
     const adapter = db.getExecutor().adapter;
     let texts = this.texts.get(adapter);
     if (!texts) {
       texts = new Map();
       this.texts.set(adapter, texts);
     }
-    return texts;
-  }
-
-  /**
-   * Where a JSON array reads as rows (SQLite's json_each), a batch of any size is one statement of one
-   * text, its rows bound as one JSON array of arrays: one round trip to the writer thread, a string to
-   * hand over instead of a value per column. The text is Kysely's for one row with its VALUES list read
-   * from the array instead; null where Kysely's text binds anything but the row's values in `columns` order.
-   */
-  private jsonText(db: Db, row: Row): string | null {
-    const adapter = db.getExecutor().adapter;
-    const kept = this.jsonTexts.get(adapter);
-    if (kept !== undefined) return kept;
-    const compiled = this.build(db, [row]).compile();
-    const valuesList = `values (${this.columns.map(() => '?').join(', ')})`;
-    // WHERE: SQLite's parser needs one between INSERT … SELECT and an ON CONFLICT clause.
-    const fromJson = `select ${this.columns.map((_, index) => `value ->> ${index}`).join(', ')} from json_each(?) where true`;
-    const usable = sameValues(compiled.parameters, this.values(row)) && compiled.sql.split(valuesList).length === 2;
-    const text = usable ? compiled.sql.replace(valuesList, fromJson) : null;
-    this.jsonTexts.set(adapter, text);
-    return text;
-  }
-
-  private async executeOne(db: Db, rows: Row[]): Promise<void> {
-    const texts = this.textsOf(db);
-    const values = rows.flatMap((row) => this.values(row));
+    const values: unknown[] = [];
+    for (const row of rows) for (const column of this.columns) values.push(row[column]);
     const text = texts.get(rows.length);
     if (text !== undefined) {
       await db.executeQuery(CompiledQuery.raw(text, values));

@@ -1,19 +1,82 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import type { DatabaseConfig } from '../../config.js';
 import { type Db, type Dialect, type OpenedDatabase, errorCode } from '../dialect.js';
 import type { BoxofficeSchema } from '../schema.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.js';
 import { type SyncFile, WalSync } from './sqlite-wal-sync.js';
-import { SqliteWriter, SqliteWriterDialect } from './sqlite-writer.js';
 
 // Statements are kept only while short: a multi-row insert for 256 rows compiles to ~200 KB, and
 // batches of every size would fill memory with shapes that rarely recur. Multi-row writes come in at
 // most 32 rows (RowStatement), whose texts (up to ~3.5 KB for events) fit.
 const PREPARED_STATEMENTS_KEPT = 128;
 const PREPARED_STATEMENT_MAX_SQL = 8_192;
+
+/**
+ * A statement that tells `wal` when it leaves a write in the log: it committed a transaction, or it wrote
+ * outside one. Kysely runs `all` for statements that return rows, `run` for the others.
+ */
+function countingWrites(connection: SQLite.Database, statement: SQLite.Statement, wal: WalSync): SqliteStatement {
+  // Read once: what a prepared statement does never changes.
+  const writes = !statement.readonly;
+  const noteWrite = (wasInTransaction: boolean) => {
+    if (!connection.inTransaction && (wasInTransaction || writes)) wal.wrote();
+  };
+  return {
+    reader: statement.reader,
+    all: (parameters) => {
+      const wasInTransaction = connection.inTransaction;
+      const rows = statement.all(parameters);
+      noteWrite(wasInTransaction);
+      return rows;
+    },
+    run: (parameters) => {
+      const wasInTransaction = connection.inTransaction;
+      const result = statement.run(parameters);
+      noteWrite(wasInTransaction);
+      return result;
+    },
+    iterate: (parameters) => statement.iterate(parameters),
+  };
+}
+
+/**
+ * The connection as Kysely sees it, keeping short prepared statements by SQL text, least recently used out
+ * first. Kysely closes it without waiting: `stopped` says when the threads beside it are done too.
+ */
+function keepingPreparedStatements(
+  connection: SQLite.Database,
+  wal: WalSync | null,
+  checkpointer: Checkpointer | null,
+): SqliteDatabase & { stopped: () => Promise<void> } {
+  const prepared = new Map<string, SqliteStatement>();
+  let stopping: Promise<void> | null = null;
+  return {
+    close: () => {
+      connection.close();
+      // The checkpointer's connection, closed last, moves what is left of the log into the file.
+      stopping = Promise.all([wal?.close(), checkpointer?.close()]).then(() => undefined);
+    },
+    stopped: () => stopping ?? Promise.resolve(),
+    prepare: (text) => {
+      const kept = prepared.get(text);
+      if (kept) {
+        prepared.delete(text);
+        prepared.set(text, kept);
+        return kept;
+      }
+      const native = connection.prepare(text);
+      const statement = wal ? countingWrites(connection, native, wal) : native;
+      if (text.length <= PREPARED_STATEMENT_MAX_SQL) {
+        if (prepared.size >= PREPARED_STATEMENTS_KEPT) prepared.delete(prepared.keys().next().value as string);
+        prepared.set(text, statement);
+      }
+      return statement;
+    },
+  };
+}
 
 function sqliteCode(error: unknown): string {
   const code = errorCode(error);
@@ -32,52 +95,28 @@ export interface SqliteOptions {
  */
 const PAGE_CACHE_KIB = 2_000;
 
-/** Whether the file's journal is (now) a write-ahead log: the setting is kept in the file, for every connection. */
-function inWalMode(location: string): boolean {
-  const connection = new SQLite(location);
-  try {
-    return connection.pragma('journal_mode = WAL', { simple: true }) === 'wal';
-  } finally {
-    connection.close();
-  }
-}
-
 export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}): OpenedDatabase {
   const inMemory = config.location === ':memory:';
   if (!inMemory) mkdirSync(dirname(config.location), { recursive: true });
-  // Opened here first, so a file that cannot be opened fails the start, as it always did.
-  const walMode = !inMemory && inWalMode(config.location);
+  const connection = new SQLite(config.location);
+  const walMode = connection.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   // A file's log is synced off the event loop before anyone hears of a commit (WalSync), so COMMIT itself
   // need not wait for the disk; anything else (no log: in memory, or a file system WAL cannot run on)
   // syncs at every commit.
-  const wal = walMode ? new WalSync(config.location, options.syncFile) : null;
-  const pragmas = [
-    wal ? 'synchronous = NORMAL' : 'synchronous = FULL',
-    'foreign_keys = ON',
-    `cache_size = -${PAGE_CACHE_KIB}`,
-    `busy_timeout = ${Math.floor(config.statementTimeoutMs)}`,
-    // The log is checkpointed on a thread of its own (below), not by the writer's commits.
-    ...(wal ? ['wal_autocheckpoint = 0'] : []),
-  ];
-  const writer = new SqliteWriter(
-    { location: config.location, pragmas, keptStatements: PREPARED_STATEMENTS_KEPT, keptMaxSql: PREPARED_STATEMENT_MAX_SQL },
-    () => wal?.wrote(),
-  );
+  const wal = walMode && !inMemory ? new WalSync(config.location, options.syncFile) : null;
+  connection.pragma(wal ? 'synchronous = NORMAL' : 'synchronous = FULL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+  connection.pragma(`busy_timeout = ${Math.floor(config.statementTimeoutMs)}`);
+  // The log is checkpointed on a worker thread.
   const checkpointer = wal
     ? startCheckpointer(config.location, (pages) => {
-        writer.execute(`pragma wal_autocheckpoint = ${pages}`, []).catch(() => {
-          // The writer is closed: nothing is left to checkpoint after.
-        });
+        if (connection.open) connection.pragma(`wal_autocheckpoint = ${pages}`);
       })
     : null;
-  let stopping: Promise<void> | null = null;
-  const closed = async () => {
-    await writer.close();
-    // The checkpointer's connection, closed last, moves what is left of the log into the file.
-    stopping ??= Promise.all([wal?.close(), checkpointer?.close()]).then(() => undefined);
-    await stopping;
-  };
+  if (checkpointer) connection.pragma('wal_autocheckpoint = 0');
 
+  const database = keepingPreparedStatements(connection, wal, checkpointer);
   const dialect: Dialect = {
     engine: 'sqlite',
     rowLocks: false,
@@ -97,18 +136,20 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
           await sql`commit`.execute(conn);
           return result;
         } catch (error) {
-          if (writer.inTransaction) await sql`rollback`.execute(conn);
+          if (connection.inTransaction) await sql`rollback`.execute(conn);
           throw error;
         }
       }),
     ...(wal ? { durable: () => wal.durable() } : {}),
-    stopped: () => stopping ?? Promise.resolve(),
+    stopped: () => database.stopped(),
     isUniqueViolation: (error) => /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(sqliteCode(error)),
     isTransient: (error) => /^SQLITE_(BUSY|LOCKED)/.test(sqliteCode(error)),
     isUnavailable: (error) =>
       /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOTADB|CORRUPT)/.test(sqliteCode(error)) ||
       (error instanceof TypeError && /database connection is not open/i.test(error.message)),
   };
-  const db = new Kysely<BoxofficeSchema>({ dialect: new SqliteWriterDialect(writer, closed) });
+  const db = new Kysely<BoxofficeSchema>({
+    dialect: new SqliteDialect({ database }),
+  });
   return { db, dialect };
 }
