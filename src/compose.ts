@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { type Deliveries, type DeliveryWiring, openDeliveries } from './deliveries.js';
 import { buildApp } from './http/app.js';
@@ -22,6 +24,8 @@ import { SqlStore } from './store/sql-store.js';
 import { SqlUserStore } from './store/sql-user-store.js';
 
 const IDEMPOTENCY_PURGE_MS = 3_600_000;
+// Loaded only with REDIS_URL set: a server without Redis never holds the client in memory.
+const require = createRequire(import.meta.url);
 
 /** What a caller may put in place of the configured parts; what it passes in, it also closes. */
 export interface Wiring {
@@ -63,6 +67,7 @@ function changeFeed(config: Readonly<Config>): ChangeFeed {
 
 function rateLimitRedis(config: Readonly<Config>): Redis | null {
   if (!config.redisUrl) return null;
+  const { Redis } = require('ioredis') as typeof IORedis;
   // Rate limiting fails open while Redis is away: bookings matter more than counters.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', () => {});

@@ -1,7 +1,11 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type ChangeFeed, LocalChangeFeed } from '../services/change-feed.js';
 
 const CHANNEL = 'boxoffice:event-changes';
+// Loaded when the feed starts (REDIS_URL is set): a server without Redis never holds the client in memory.
+const require = createRequire(import.meta.url);
 
 /** Changes shared by every app process through Redis pub/sub (any database engine). */
 export class RedisChangeFeed implements ChangeFeed {
@@ -10,6 +14,7 @@ export class RedisChangeFeed implements ChangeFeed {
   private readonly subscriber: Redis;
 
   constructor(url: string) {
+    const { Redis } = require('ioredis') as typeof IORedis;
     this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(url);
     for (const connection of [this.publisher, this.subscriber]) connection.on('error', () => {});
