@@ -10,7 +10,6 @@ import { ENGINES, type TestDatabase } from './helpers/engines.js';
 import { AUTH_SECRET } from './helpers/test-app.js';
 import { type ServerProcess, adminRequest, adminRequestRaw, startServer } from './helpers/server-process.js';
 
-const SETUPS = ENGINES.filter((engine) => engine.name === 'sqlite' || engine.name === 'postgres');
 const ROUNDS = 3;
 const USERS = 40;
 const CLIENTS = 12;
@@ -43,7 +42,7 @@ async function send(
   }
 }
 
-describe.each(SETUPS)('kill -9 under booking and cancel load on $name', (engine) => {
+describe.each(ENGINES)('kill -9 under booking and cancel load on $name', (engine) => {
   let database: TestDatabase | undefined;
   let server: ServerProcess | undefined;
   // A failed assertion must not leave the last server running.
