@@ -40,9 +40,18 @@ export function stateNeeds(commands: readonly EventCommand[]): { userIds: string
   return { userIds: [...userIds], ticketCodes: [...ticketCodes] };
 }
 
-/** A first guess of how deep to load the waiting list; decide asks for more when it falls short. */
+/**
+ * A first guess of how deep to load the waiting list; decide asks for more when it falls short. A capacity
+ * raise can promote one booking per new ticket: loading that many at once spares a 10,000-offer raise the
+ * four loads and decisions that growing from the small guess would redo.
+ */
 export function waitlistDepthGuess(commands: readonly EventCommand[], event: EventRecord, lapsed: number): number {
-  return Math.min(event.waitlistCount, 8 + 2 * commands.length + lapsed);
+  let raised = 0;
+  for (const command of commands) {
+    const total = command.kind === 'update' ? command.patch.totalTickets : undefined;
+    if (total !== undefined) raised = Math.max(raised, total - event.totalTickets);
+  }
+  return Math.min(event.waitlistCount, 8 + 2 * commands.length + lapsed + raised);
 }
 
 /** Thrown when promotions need more of the waiting list than was loaded: load `depth`, decide again. */
@@ -174,7 +183,7 @@ class EventLedger {
       booking.expiresAt = null;
       this.record('booking.expired', booking, SYSTEM);
     }
-    if (due.length > 0) this.promoteWhileHeadFits(SYSTEM);
+    if (due.length > 0) this.promoteWhileHeadFits(SYSTEM, false);
   }
 
   apply(command: EventCommand): CommandOutcome {
@@ -330,13 +339,16 @@ class EventLedger {
       Object.assign(this.event, changed);
       this.touchEvent();
       this.audit.push(this.entry('event.updated', null, by, changed));
-      this.promoteWhileHeadFits(by);
+      this.promoteWhileHeadFits(by, false);
     }
     return { ok: true, kind: 'update', event: { ...this.event } };
   }
 
-  /** Rule 2: strictly in list order, while the head fits; a head that does not fit holds everyone behind it. */
-  private promoteWhileHeadFits(by: RequestedBy): BookingView[] {
+  /**
+   * Rule 2: strictly in list order, while the head fits; a head that does not fit holds everyone behind it.
+   * Returns the promoted bookings' views in order when the answer shows them (`answered`): not for a raise or a lapse.
+   */
+  private promoteWhileHeadFits(by: RequestedBy, answered = true): BookingView[] {
     const promoted: BookingView[] = [];
     while (this.event.waitlistCount > 0 && availableTickets(this.event) > 0) {
       const next = this.head[0] ?? (this.unloaded === 0 ? this.tail[0] : undefined);
@@ -353,7 +365,7 @@ class EventLedger {
         this.confirmTickets(next);
         this.record('booking.promoted', next, by);
       }
-      promoted.push(this.view(next));
+      if (answered) promoted.push(this.view(next));
     }
     return promoted;
   }
@@ -389,7 +401,10 @@ class EventLedger {
 
   private takeOffWaitlist(booking: Booking): void {
     const inHead = this.head.indexOf(booking);
-    if (inHead >= 0) {
+    if (inHead === 0) {
+      // Promotions take the head one by one: shift() trims the array's front where splice() moves the rest.
+      this.head.shift();
+    } else if (inHead > 0) {
       this.head.splice(inHead, 1);
     } else {
       const inTail = this.tail.indexOf(booking);

@@ -639,4 +639,18 @@ describe('decide — examples', () => {
       Array.from({ length: 200 }, (_, i) => `w${i}`),
     );
   });
+
+  it('loads a capacity raise deep enough at once: one decision offers every new ticket, none needs a deeper load', () => {
+    const store = new SimulatedStore(1, 1);
+    store.run([book('first')], START);
+    store.run(
+      Array.from({ length: 300 }, (_, i) => book(`w${i}`)),
+      START,
+    );
+    const raise = [update({ totalTickets: 201 })];
+    const decision = decide(store.load(raise, START), raise, { now: START, newTicketCode: () => 'CODE' });
+    expect(decision.changes.audit.filter((e) => e.action === 'booking.promoted').map((e) => e.userId)).toEqual(
+      Array.from({ length: 200 }, (_, i) => `w${i}`),
+    );
+  });
 });
