@@ -14,7 +14,8 @@ export interface Dialect {
   rowLocks: boolean;
   /**
    * A JS array binds as one parameter, so a lookup by many user ids can probe the index once per id
-   * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event.
+   * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event, and a
+   * multi-row write binds one array per column: one short text for any number of rows (RowStatement).
    */
   bindsArrays: boolean;
   /**
@@ -35,7 +36,8 @@ export interface Dialect {
   readsJsonRows: boolean;
   /**
    * Statements are prepared once per SQL text and kept (SQLite, in-process): multi-row writes go in a few
-   * fixed row counts so their texts recur. Elsewhere a statement is parsed on each run, so one carries all.
+   * fixed row counts so their texts recur. Elsewhere a statement is parsed on each run, so one carries all
+   * (up to 500 rows).
    */
   keepsStatements: boolean;
   /** How many existing rows change in one statement: INSERT … ON CONFLICT DO UPDATE, or ON DUPLICATE KEY UPDATE. */

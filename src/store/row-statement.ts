@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Compilable, CompiledQuery, InsertQueryNode, type Kysely, sql } from 'kysely';
 import type { Db, Dialect } from './dialect.js';
 import type { BoxofficeSchema } from './schema.js';
 
@@ -32,18 +32,33 @@ function sameValues(compiled: readonly unknown[], bound: readonly unknown[]): bo
  * values, taken row by row in `columns` order. A text is kept only when Kysely's own parameters came out
  * in exactly that order, so a value is never bound to another column than Kysely would bind it to.
  * Where the engine keeps prepared statements by text (SQLite), rows go in a few fixed counts, so a
- * handful of texts are each parsed once.
+ * handful of texts are each parsed once. Where arrays bind (PostgreSQL), one text serves every count.
  */
 export class RowStatement<Row extends Record<string, unknown>> {
   /** By the adapter of the database (one per engine and Database), then by row count. */
   private readonly texts = new WeakMap<object, Map<number, string>>();
+  /** By adapter, where arrays bind: one text for every row count, or null where the statement does not allow it. */
+  private readonly arrayStatements = new WeakMap<object, ArrayStatement | null>();
 
   constructor(
     private readonly columns: readonly (keyof Row & string)[],
     private readonly build: (db: Db, rows: Row[]) => Compilable,
   ) {}
 
-  async execute(db: Db, dialect: Pick<Dialect, 'keepsStatements'>, rows: readonly Row[]): Promise<void> {
+  async execute(db: Db, dialect: Pick<Dialect, 'keepsStatements' | 'bindsArrays'>, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (dialect.bindsArrays) {
+      const statement = await this.arrayStatement(db, rows[0] as Row);
+      if (statement) {
+        // Still in bounded statements: one array literal per column is built whole, on both sides.
+        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+          const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+          const values = statement.columns.map((column) => chunk.map((row) => row[column]));
+          await db.executeQuery(CompiledQuery.raw(statement.text, values));
+        }
+        return;
+      }
+    }
     let start = 0;
     for (const size of statementSizes(rows.length, dialect)) {
       await this.executeOne(db, rows.slice(start, start + size));
@@ -72,6 +87,55 @@ export class RowStatement<Row extends Record<string, unknown>> {
     }
     await db.executeQuery(compiled);
   }
+
+  /**
+   * PostgreSQL: the statement with its VALUES list turned into `unnest()` of one typed array per column, so
+   * any number of rows is one short text with one parameter per column. A list of placeholders is parsed
+   * anew on every run (a 500-row audit insert: 6 ms of parse, 12 of execution) and grows with the batch.
+   * The arrays take each column's type from the catalogue; the rows keep their order (WITH ORDINALITY),
+   * so sequences number them as the list did.
+   */
+  private async arrayStatement(db: Db, row: Row): Promise<ArrayStatement | null> {
+    const adapter = db.getExecutor().adapter;
+    const known = this.arrayStatements.get(adapter);
+    if (known !== undefined) return known;
+    const statement = await this.compileArrayStatement(db, row);
+    this.arrayStatements.set(adapter, statement);
+    return statement;
+  }
+
+  private async compileArrayStatement(db: Db, row: Row): Promise<ArrayStatement | null> {
+    const compiled = this.build(db, [row]).compile();
+    const node = compiled.query;
+    if (!InsertQueryNode.is(node) || !node.into || !node.columns) return null;
+    const table = node.into.table.identifier.name;
+    const columns = node.columns.map((column) => column.column.name) as (keyof Row & string)[];
+    const list = `values (${columns.map((_, index) => `$${index + 1}`).join(', ')})`;
+    // Only where every parameter is a row's value, in the insert's column order, and nothing else is bound.
+    if (
+      !sameValues(
+        compiled.parameters,
+        columns.map((column) => row[column]),
+      ) ||
+      !compiled.sql.includes(list)
+    )
+      return null;
+    const { rows: types } = await sql<{ name: string; type: string }>`
+      select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+      where attrelid = ${table}::regclass and attnum > 0 and not attisdropped`.execute(db);
+    const typeOf = new Map(types.map(({ name, type }) => [name, type]));
+    if (columns.some((column) => !typeOf.has(column))) return null;
+    const names = columns.map((column) => `"${column}"`).join(', ');
+    const arrays = columns.map((column, index) => `$${index + 1}::${typeOf.get(column)}[]`).join(', ');
+    const select = `select ${names} from unnest(${arrays}) with ordinality as batch(${names}, batch_order) order by batch_order`;
+    return { text: compiled.sql.replace(list, select), columns };
+  }
+}
+
+/** A multi-row statement over one array per column, and the columns in the order they bind. */
+interface ArrayStatement {
+  text: string;
+  columns: readonly string[];
 }
 
 /** A table whose rows are keyed by `id`, as a statement over it alone sees it. */

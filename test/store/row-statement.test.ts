@@ -83,7 +83,17 @@ describe.each(ENGINES)('RowStatement on $name', (engine) => {
     }
     expect(await stored()).toEqual(written);
     const shapes = new Set(sizes.flatMap((size) => statementSizes(size, database.dialect)));
-    expect(counted.builds).toBe(shapes.size);
+    // Where arrays bind (PostgreSQL), one text carries every row count.
+    expect(counted.builds).toBe(database.dialect.bindsArrays ? 1 : shapes.size);
+  });
+
+  it('stores values an array literal would garble exactly as given', async () => {
+    await truncate();
+    const { statement } = countedStatement(['id', 'n', 'note']);
+    const notes = ['NULL', '', ' padded ', 'a "quoted", {braced} \\ back\\slash', 'ünï — 😀', '{"json": [1, null]}', null];
+    const written = notes.map((note, index) => ({ id: `odd${index}`, n: -1 - index, note }));
+    await statement.execute(database.db, database.dialect, written);
+    expect(await stored()).toEqual(written);
   });
 
   it('never reuses a text whose values Kysely binds in another order than the columns given', async () => {
@@ -94,6 +104,7 @@ describe.each(ENGINES)('RowStatement on $name', (engine) => {
     await statement.execute(database.db, database.dialect, written.slice(0, 4));
     await statement.execute(database.db, database.dialect, written.slice(4));
     expect(await stored()).toEqual(written);
-    expect(counted.builds).toBe(2 * statementSizes(4, database.dialect).length);
+    // Arrays bind in the insert's own column order, so one text serves.
+    expect(counted.builds).toBe(database.dialect.bindsArrays ? 1 : 2 * statementSizes(4, database.dialect).length);
   });
 });
