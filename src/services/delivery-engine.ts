@@ -207,6 +207,14 @@ export class DeliveryEngine {
     return Math.floor(this.held() / 2);
   }
 
+  /**
+   * Some webhook was active at the last hand-out, or e-mail is on: without either nothing can be due (a
+   * webhook's deletion drops its deliveries), and the rounds a booking rush asks for are skipped.
+   */
+  private hasChannels(): boolean {
+    return this.webhooks.size > 0 || this.options.mail != null;
+  }
+
   private hasRecords(): boolean {
     return this.settled.length > 0 || this.released.length > 0 || this.recovered.size > 0;
   }
@@ -319,7 +327,7 @@ export class DeliveryEngine {
    * slots free up. Returns how many it claimed.
    */
   private async round(limit: number): Promise<number> {
-    if (limit <= 0 && !this.hasRecords()) return 0;
+    if (!this.hasRecords() && (limit <= 0 || !this.hasChannels())) return 0;
     const settled = this.settled.splice(0);
     const released = this.released.splice(0);
     const recovered = [...this.recovered];

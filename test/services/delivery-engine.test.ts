@@ -5,7 +5,7 @@ import { DeliveryEngine } from '../../src/services/delivery-engine.js';
 import { WebhookSender } from '../../src/services/webhook-sender.js';
 import { WebhookService } from '../../src/services/webhook-service.js';
 import { DeliveryRepository } from '../../src/store/delivery-repository.js';
-import { ENGINES } from '../helpers/engines.js';
+import { ENGINES, SQLITE } from '../helpers/engines.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { type TestStore, createTestStore } from '../helpers/test-store.js';
 import { type ReceiverOptions, WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -101,5 +101,52 @@ describe.each(ENGINES)('the delivery engine on $name', (engine) => {
     }
     expect(receiver.mostAtOnce).toBeLessThanOrEqual(4);
     expect(receiver.overlapping).toEqual([]);
+  });
+});
+
+describe('the delivery engine with nothing to deliver to', () => {
+  it('looks for webhooks on every commit but runs no claiming transaction until one exists', async () => {
+    const t = await createTestStore(SQLITE);
+    const repository = new DeliveryRepository(t.database);
+    const sender = new WebhookSender(TIMEOUT_MS, 4);
+    const calls = { activeWebhooks: 0, settleAndClaim: 0 };
+    const counted = new Proxy(repository, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property === 'activeWebhooks' || property === 'settleAndClaim') calls[property] += 1;
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const feed = new LocalChangeFeed();
+    const deliveries = new DeliveryEngine(counted, sender, { timeoutMs: TIMEOUT_MS, retryForMs: 3_600_000, pollMs: 20 });
+    deliveries.start(feed);
+    try {
+      const event = await t.service.openEvent({ name: 'Quiet', venue: null, startsAt: null, totalTickets: 5 }, BY);
+      await t.service.book(event.id, 'quiet', { quantity: 1, hold: false }, BY);
+      feed.publish(event.id);
+      await expect.poll(() => calls.activeWebhooks).toBeGreaterThanOrEqual(3);
+      expect(calls.settleAndClaim).toBe(0);
+
+      // A webhook appears (here through the service, as another process would add it): the next pass claims.
+      const receiver = new WebhookReceiver({});
+      await receiver.listen();
+      try {
+        const webhook = await new WebhookService(repository, sender).create({ url: receiver.url });
+        receiver.secret = webhook.secret;
+        await t.service.book(event.id, 'heard', { quantity: 1, hold: false }, BY);
+        feed.publish(event.id);
+        await expect.poll(() => receiver.ids().size).toBe(1);
+        expect(calls.settleAndClaim).toBeGreaterThan(0);
+      } finally {
+        await receiver.close();
+      }
+    } finally {
+      await deliveries.stop();
+      sender.close();
+      await t.close();
+    }
   });
 });
