@@ -72,7 +72,7 @@ export class AuditRepository {
 
   /** Appends in the given order; the database's sequence numbers them. */
   async append(drafts: readonly AuditDraft[]): Promise<void> {
-    await appendEntries.execute(this.db, this.dialect, drafts.map(toRow));
+    await appendEntries.executeEach(this.db, this.dialect, drafts, toRow);
   }
 
   /** Entries of one event after `afterSeq`, oldest first. */

@@ -243,14 +243,14 @@ export class BookingsRepository {
   }
 
   async insertMany(bookings: readonly Booking[]): Promise<void> {
-    await insertBookings.execute(this.db, this.dialect, bookings.map(toRow));
+    await insertBookings.executeEach(this.db, this.dialect, bookings, toRow);
   }
 
   /** Stores the new state of existing bookings; their id, event, user, hold, queue number and creation never change. */
   async updateMany(bookings: readonly Booking[]): Promise<void> {
     const [only] = bookings;
     if (bookings.length > 1) {
-      await upsertBookings[this.dialect.upsert].execute(this.db, this.dialect, bookings.map(toRow));
+      await upsertBookings[this.dialect.upsert].executeEach(this.db, this.dialect, bookings, toRow);
     } else if (only) {
       const row = toRow(only);
       await this.db

@@ -45,14 +45,27 @@ export class RowStatement<Row extends Record<string, unknown>> {
     private readonly build: (db: Db, rows: Row[]) => Compilable,
   ) {}
 
-  async execute(db: Db, dialect: Pick<Dialect, 'keepsStatements' | 'bindsArrays'>, rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
+  execute(db: Db, dialect: Pick<Dialect, 'keepsStatements' | 'bindsArrays'>, rows: readonly Row[]): Promise<void> {
+    return this.executeEach(db, dialect, rows, (row) => row);
+  }
+
+  /**
+   * Writes a row per item, each made by `toRow` only when its statement's turn comes: the rows of a large
+   * batch (an expiry storm's 10,000 audit entries, each a snapshot in JSON) are never all alive at once.
+   */
+  async executeEach<Item>(
+    db: Db,
+    dialect: Pick<Dialect, 'keepsStatements' | 'bindsArrays'>,
+    items: readonly Item[],
+    toRow: (item: Item) => Row,
+  ): Promise<void> {
+    if (items.length === 0) return;
     if (dialect.bindsArrays) {
-      const statement = await this.arrayStatement(db, rows[0] as Row);
+      const statement = await this.arrayStatement(db, toRow(items[0] as Item));
       if (statement) {
         // Still in bounded statements: one array literal per column is built whole, on both sides.
-        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-          const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+        for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
+          const chunk = items.slice(start, start + ROWS_PER_STATEMENT).map(toRow);
           const values = statement.columns.map((column) => chunk.map((row) => row[column]));
           await db.executeQuery(CompiledQuery.raw(statement.text, values));
         }
@@ -60,8 +73,8 @@ export class RowStatement<Row extends Record<string, unknown>> {
       }
     }
     let start = 0;
-    for (const size of statementSizes(rows.length, dialect)) {
-      await this.executeOne(db, rows.slice(start, start + size));
+    for (const size of statementSizes(items.length, dialect)) {
+      await this.executeOne(db, items.slice(start, start + size).map(toRow));
       start += size;
     }
   }
