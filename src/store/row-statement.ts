@@ -125,14 +125,8 @@ export class RowStatement<Row extends Record<string, unknown>> {
     const columns = node.columns.map((column) => column.column.name) as (keyof Row & string)[];
     const list = `values (${columns.map((_, index) => `$${index + 1}`).join(', ')})`;
     // Only where every parameter is a row's value, in the insert's column order, and nothing else is bound.
-    if (
-      !sameValues(
-        compiled.parameters,
-        columns.map((column) => row[column]),
-      ) ||
-      !compiled.sql.includes(list)
-    )
-      return null;
+    const bound = columns.map((column) => row[column]);
+    if (!sameValues(compiled.parameters, bound) || !compiled.sql.includes(list)) return null;
     const { rows: types } = await sql<{ name: string; type: string }>`
       select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
       where attrelid = ${table}::regclass and attnum > 0 and not attisdropped`.execute(db);
