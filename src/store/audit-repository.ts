@@ -67,7 +67,7 @@ function toRow(draft: AuditDraft): AuditRow {
 export class AuditRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'keepsStatements' | 'bindsArrays'>,
+    private readonly dialect: Pick<Dialect, 'keepsStatements' | 'insertsFromJson'>,
   ) {}
 
   /** Appends in the given order; the database's sequence numbers them. */

@@ -86,7 +86,7 @@ const upsertBookings = updatesById<BookingRow>('bookings', BOOKING_COLUMNS, CHAN
 export class BookingsRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'readsJsonRows' | 'upsert' | 'keepsStatements'>,
+    private readonly dialect: Pick<Dialect, 'bindsArrays' | 'readsJsonRows' | 'upsert' | 'keepsStatements' | 'insertsFromJson'>,
   ) {}
 
   /**

@@ -14,10 +14,15 @@ export interface Dialect {
   rowLocks: boolean;
   /**
    * A JS array binds as one parameter, so a lookup by many user ids can probe the index once per id
-   * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event, and a
-   * multi-row write binds one array per column: one short text for any number of rows (RowStatement).
+   * (unnest + LATERAL) instead of trusting the planner with an IN list it may scan by event.
    */
   bindsArrays: boolean;
+  /**
+   * An insert reads its rows from one JSON parameter as rows of the table's own type (PostgreSQL's
+   * `json_populate_recordset`): one short text for any number of rows, where a list of placeholders is
+   * parsed anew on every run (RowStatement).
+   */
+  insertsFromJson: boolean;
   /**
    * SELECT … FOR UPDATE SKIP LOCKED exists: app processes claiming due deliveries pass over rows another
    * process is claiming instead of queueing behind its lock. SQLite has one process and one writer.

@@ -5,7 +5,13 @@ import { BookingsRepository } from '../../src/store/bookings-repository.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { BoxofficeSchema } from '../../src/store/schema.js';
 
-const SQLITE_DIALECT = { bindsArrays: false, readsJsonRows: true, upsert: 'on-conflict', keepsStatements: true } as const;
+const SQLITE_DIALECT = {
+  bindsArrays: false,
+  insertsFromJson: false,
+  readsJsonRows: true,
+  upsert: 'on-conflict',
+  keepsStatements: true,
+} as const;
 
 /** SQLite keeps no statistics unless asked, so its planner picks by the shape of the query alone: these pin the shapes that matter. */
 describe('SQLite query plans', () => {

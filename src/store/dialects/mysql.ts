@@ -63,6 +63,7 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     readsJsonRows: false,
     keepsStatements: false,
     bindsArrays: false,
+    insertsFromJson: false,
     upsert: 'on-duplicate-key',
     // Every commit is flushed: InnoDB sets that server-wide only (innodb_flush_log_at_trx_commit), so `durable` has no say here.
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) => db.transaction().setIsolationLevel('read committed').execute(work),

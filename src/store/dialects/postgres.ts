@@ -36,6 +36,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     readsJsonRows: false,
     keepsStatements: false,
     bindsArrays: true,
+    insertsFromJson: true,
     upsert: 'on-conflict',
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>, options?: TransactionOptions) =>
       db

@@ -125,6 +125,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
     readsJsonRows: true,
     keepsStatements: true,
     bindsArrays: false,
+    insertsFromJson: false,
     upsert: 'on-conflict',
     // Every commit waits for the log's group sync (WalSync) before anyone is told: `durable: false` changes nothing here.
     transaction: <T>(db: Db, work: (trx: Db) => Promise<T>) =>
