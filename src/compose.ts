@@ -1,6 +1,4 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { createRequire } from 'node:module';
-import type * as IORedis from 'ioredis';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { type Deliveries, type DeliveryWiring, openDeliveries } from './deliveries.js';
@@ -21,11 +19,10 @@ import { PostgresChangeFeed } from './store/postgres-change-feed.js';
 import { RedisChangeFeed } from './store/redis-change-feed.js';
 import { SqlIdempotencyStore } from './store/sql-idempotency-store.js';
 import { SqlStore } from './store/sql-store.js';
+import { redisClient } from './store/redis-client.js';
 import { SqlUserStore } from './store/sql-user-store.js';
 
 const IDEMPOTENCY_PURGE_MS = 3_600_000;
-// Loaded only with REDIS_URL set: a server without Redis never holds the client in memory.
-const require = createRequire(import.meta.url);
 
 /** What a caller may put in place of the configured parts; what it passes in, it also closes. */
 export interface Wiring {
@@ -67,9 +64,8 @@ function changeFeed(config: Readonly<Config>): ChangeFeed {
 
 function rateLimitRedis(config: Readonly<Config>): Redis | null {
   if (!config.redisUrl) return null;
-  const { Redis } = require('ioredis') as typeof IORedis;
   // Rate limiting fails open while Redis is away: bookings matter more than counters.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
+  const redis = redisClient(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000 });
   redis.on('error', () => {});
   return redis;
 }

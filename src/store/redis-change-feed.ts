@@ -1,11 +1,8 @@
-import { createRequire } from 'node:module';
-import type * as IORedis from 'ioredis';
 import type { Redis } from 'ioredis';
 import { type ChangeFeed, LocalChangeFeed } from '../services/change-feed.js';
+import { redisClient } from './redis-client.js';
 
 const CHANNEL = 'boxoffice:event-changes';
-// Loaded when the feed starts (REDIS_URL is set): a server without Redis never holds the client in memory.
-const require = createRequire(import.meta.url);
 
 /** Changes shared by every app process through Redis pub/sub (any database engine). */
 export class RedisChangeFeed implements ChangeFeed {
@@ -14,9 +11,8 @@ export class RedisChangeFeed implements ChangeFeed {
   private readonly subscriber: Redis;
 
   constructor(url: string) {
-    const { Redis } = require('ioredis') as typeof IORedis;
-    this.publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-    this.subscriber = new Redis(url);
+    this.publisher = redisClient(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.subscriber = redisClient(url);
     for (const connection of [this.publisher, this.subscriber]) connection.on('error', () => {});
     this.subscriber.on('message', (channel: string, eventId: string) => {
       if (channel === CHANNEL) this.local.deliver(eventId);

@@ -62,7 +62,7 @@ export class RowStatement<Row extends Record<string, unknown>> {
   ): Promise<void> {
     if (items.length === 0) return;
     if (dialect.insertsFromJson) {
-      const text = this.jsonText(db, toRow(items[0] as Item));
+      const text = this.jsonText(db, () => toRow(items[0] as Item));
       if (text !== null) {
         // Still in bounded statements: each one's JSON is built whole, on both sides.
         for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) {
@@ -108,11 +108,11 @@ export class RowStatement<Row extends Record<string, unknown>> {
    * own column types, and keep their order (WITH ORDINALITY) so sequences number them as the list did.
    * One typed array per column (`unnest`) measured slower: node-postgres escapes every element in JS.
    */
-  private jsonText(db: Db, row: Row): string | null {
+  private jsonText(db: Db, firstRow: () => Row): string | null {
     const adapter = db.getExecutor().adapter;
     const known = this.jsonTexts.get(adapter);
     if (known !== undefined) return known;
-    const text = this.compileJsonText(db, row);
+    const text = this.compileJsonText(db, firstRow());
     this.jsonTexts.set(adapter, text);
     return text;
   }
