@@ -227,7 +227,7 @@ export class BookingService {
     if (ticketCode === null) {
       throw new DomainError(
         'TICKET_NOT_FOUND',
-        'That is not a ticket code: codes are 20 letters and digits, e.g. 7K3QD-M2X9P-R4T8V-WB6NC.',
+        'That is not a ticket code: codes are 25 letters and digits, e.g. 0Q4ZM-7K3QD-M2X9P-R4T8V-WB6NC.',
       );
     }
     const record = recorder('checkIn', receipt, (outcome) => outcome.booking);
@@ -377,7 +377,7 @@ async function decideLoadingDeeper(tx: EventTransaction, state: EventState, comm
   let current = state;
   for (;;) {
     try {
-      return decide(current, commands, { now, newTicketCode });
+      return decide(current, commands, { now, newTicketCode: () => newTicketCode(now) });
     } catch (error) {
       if (!(error instanceof WaitlistNotLoaded)) throw error;
       const depth = Math.min(error.depth, current.event.waitlistCount);

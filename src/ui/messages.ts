@@ -24,7 +24,7 @@ const FIELD_SENTENCES: Record<string, string> = {
   holdTtlSeconds: 'A hold must last from 1 second to 1 day.',
   userId: 'Name the person by their e-mail address or user ID.',
   userEmail: 'Enter a valid e-mail address, such as name@example.com.',
-  ticketCode: 'That is not a ticket code: codes are 20 letters and digits.',
+  ticketCode: 'That is not a ticket code: codes are 25 letters and digits.',
   url: 'Enter a full web address starting with http:// or https://.',
   role: 'Choose staff or user.',
 };

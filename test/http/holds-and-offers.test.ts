@@ -7,7 +7,7 @@ import { asAdmin, auditOf, book, cancel, createEvent, expectCountsAgree, getEven
 import { FakeClock } from '../helpers/fake-clock.js';
 import { type TestApp, createTestApp } from '../helpers/test-app.js';
 
-const TICKET_CODE = /^[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){3}$/;
+const TICKET_CODE = /^[0-9A-HJKMNP-TV-Z]{5}(?:-[0-9A-HJKMNP-TV-Z]{5}){4}$/;
 
 describe.each(ENGINES)('holds, offers and expiry on $name', (engine) => {
   const clock = new FakeClock();

@@ -12,7 +12,8 @@ type Verdict = ({ admit: true; booking: Booking } | { admit: false; reason: stri
 /** What a person types or a scanner sends, in the grouped form printed on tickets; the server reads any form. */
 function normalizedCode(typed: string): string {
   const symbols = typed.replace(/[\s-]+/g, '').toUpperCase();
-  return symbols.length === 20 ? (symbols.match(/.{5}/g) ?? [symbols]).join('-') : symbols;
+  // 25 symbols now, 20 for codes issued before their first five followed the time of issue.
+  return symbols.length === 25 || symbols.length === 20 ? (symbols.match(/.{5}/g) ?? [symbols]).join('-') : symbols;
 }
 
 function EventChooser({ events }: { events: BoxEvent[] | null }) {

@@ -83,7 +83,7 @@ export function ticketFlows(): void {
 
     const mine = await userCall('GET', `/api/v1/events/${eventId}/bookings/hana%40example.com`, undefined, await token('hana@example.com'));
     const code = String((mine.body.booking as { ticketCode: string }).ticketCode);
-    expect(code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
+    expect(code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){4}$/);
     await shows(bookingPanel(hana), code);
     const qr = hana.locator('[data-ticket-qr] svg');
     await qr.waitFor();
