@@ -114,11 +114,16 @@ function byChannelAndAttempt(deliveries: readonly ClaimedDelivery[]): Array<{ ch
   return [...groups.values()];
 }
 
-/** An update of the pending deliveries of one group whose lease `owner` still holds (its attempt not yet taken over). */
+/**
+ * An update of the deliveries of one group whose lease `owner` still holds (its attempt not yet taken over).
+ * Only a pending delivery holds a lease (claims take pending ones; every change of state ends the lease),
+ * so the lease says it still waits for this attempt. A `state` term here made SQLite, which has no
+ * statistics, walk every pending delivery through `deliveries_due` instead of the primary key:
+ * 2.5–4.8 ms a statement in the webhooks bench.
+ */
 function stillLeased(db: Db, owner: string, group: { channelId: string; attempt: number; seqs: number[] }) {
   return db
     .updateTable('deliveries')
-    .where('state', '=', 'pending')
     .where('lease_owner', '=', owner)
     .where('channel_id', '=', group.channelId)
     .where('attempts', '=', group.attempt)
@@ -207,9 +212,10 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
         // next statement then drops, and a hand-out that read the webhook as active before this commits finds
         // no channel, so nothing committed after the deletion is ever delivered to it.
         await trx.deleteFrom('delivery_channels').where('id', '=', channelId).execute();
+        // Their leases end with them: an attempt under way then records nothing over `dropped`.
         await trx
           .updateTable('deliveries')
-          .set({ state: 'dropped' })
+          .set({ state: 'dropped', lease_owner: null, lease_until: null })
           .where('channel_id', '=', channelId)
           .where('state', '=', 'pending')
           .execute();
