@@ -21,7 +21,10 @@ export interface EventState {
   latestBookings: readonly Booking[];
   /** The bookings whose codes the check-ins name, of any event (another event's code is unknown here). */
   ticketHolders: readonly Booking[];
-  /** Waiting-list places of waitlisted bookings above that are not in the loaded head. */
+  /**
+   * Waiting-list places of the waitlisted bookings above that are not in the loaded head and whose users
+   * have a command other than cancel (`stateNeeds().placedUserIds`): no other answer or entry shows one.
+   */
   positions: ReadonlyMap<string, number>;
   /** The first waitlisted bookings in FIFO order. */
   waitlistHead: readonly Booking[];
@@ -30,14 +33,17 @@ export interface EventState {
 }
 
 /** What to load for a batch besides the event and its waiting list. */
-export function stateNeeds(commands: readonly EventCommand[]): { userIds: string[]; ticketCodes: string[] } {
+export function stateNeeds(commands: readonly EventCommand[]): { userIds: string[]; ticketCodes: string[]; placedUserIds: string[] } {
   const userIds = new Set<string>();
   const ticketCodes = new Set<string>();
+  const placedUserIds = new Set<string>();
   for (const command of commands) {
     if ('userId' in command) userIds.add(command.userId);
+    // A cancel answers with the booking cancelled: only the users' other commands can show a place in line.
+    if ('userId' in command && command.kind !== 'cancel') placedUserIds.add(command.userId);
     if (command.kind === 'checkIn') ticketCodes.add(command.ticketCode);
   }
-  return { userIds: [...userIds], ticketCodes: [...ticketCodes] };
+  return { userIds: [...userIds], ticketCodes: [...ticketCodes], placedUserIds: [...placedUserIds] };
 }
 
 /**

@@ -9,6 +9,8 @@ import type { KeptAnswer } from './idempotency.js';
 export interface EventStateNeeds {
   userIds: readonly string[];
   ticketCodes: readonly string[];
+  /** Users whose waitlisted booking an answer may show with its place: positions are counted for these only. */
+  placedUserIds: readonly string[];
   /** The batch's instant: pending bookings due at or before it are loaded to lapse. */
   now: string;
   /** How many waitlisted bookings to load from the head, once the locked event and what lapses are known. */

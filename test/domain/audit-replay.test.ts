@@ -399,7 +399,7 @@ class DecidedEvent {
   }
 
   private load(commands: readonly EventCommand[]): EventState {
-    const { userIds, ticketCodes } = stateNeeds(commands);
+    const { userIds, ticketCodes, placedUserIds } = stateNeeds(commands);
     const all = [...this.bookings.values()];
     const latestBookings = userIds.flatMap((userId) => this.latestOf(userId) ?? []);
     const ticketHolders = all.filter((b) => b.ticketCode !== null && ticketCodes.includes(b.ticketCode));
@@ -410,7 +410,7 @@ class DecidedEvent {
     const waitlistHead = waitlist.slice(0, waitlistDepthGuess(commands, this.event, lapsed.length));
     const positions = new Map(
       latestBookings
-        .filter((b) => b.status === 'waitlisted' && !waitlistHead.includes(b))
+        .filter((b) => b.status === 'waitlisted' && !waitlistHead.includes(b) && placedUserIds.includes(b.userId))
         .map((b) => [b.id, waitlist.indexOf(b) + 1] as const),
     );
     return structuredClone({ event: this.event, latestBookings, ticketHolders, positions, waitlistHead, lapsed });

@@ -60,7 +60,7 @@ class SimulatedStore {
   }
 
   load(commands: readonly EventCommand[], now: number): EventState {
-    const { userIds, ticketCodes } = stateNeeds(commands);
+    const { userIds, ticketCodes, placedUserIds } = stateNeeds(commands);
     const latestBookings = userIds.flatMap((userId) => this.latestOf(userId) ?? []);
     const ticketHolders = [...this.bookings.values()].filter((b) => b.ticketCode !== null && ticketCodes.includes(b.ticketCode));
     const lapsed = [...this.bookings.values()]
@@ -70,7 +70,8 @@ class SimulatedStore {
     const waitlistHead = waitlist.slice(0, waitlistDepthGuess(commands, this.event, lapsed.length));
     const positions = new Map<string, number>();
     for (const booking of latestBookings) {
-      if (booking.status !== 'waitlisted' || waitlistHead.includes(booking)) continue;
+      // As the store loads them: decide fails if it must show a place it was not given.
+      if (booking.status !== 'waitlisted' || waitlistHead.includes(booking) || !placedUserIds.includes(booking.userId)) continue;
       positions.set(booking.id, 1 + waitlist.filter((b) => b.queueNo < booking.queueNo).length);
     }
     return structuredClone({ event: this.event, latestBookings, ticketHolders, positions, waitlistHead, lapsed });

@@ -50,6 +50,29 @@ describe.each(ENGINES)('BookingService batches on $name', (engine) => {
     ]);
   });
 
+  it('shows the places of people far down a long list beside cancellations of others there', async () => {
+    const event = await t.service.openEvent({ name: 'Deep', venue: null, startsAt: null, totalTickets: 2 }, BY);
+    // 60 waiting behind d0 and d1: deeper than a batch of four loads from the head.
+    for (let i = 0; i <= 61; i++) await t.service.book(event.id, `d${i}`, i === 50 ? { quantity: 2, hold: false } : ONE_TICKET, BY);
+    const outcomes = await t.service.runBatch(
+      event.id,
+      queued([cancelCommand('d40'), { kind: 'reduce', userId: 'd50', quantity: 1, by: BY }, bookCommand('d55'), cancelCommand('d58')]),
+    );
+    const shown = outcomes.map((outcome) => {
+      if (outcome.ok) return 'booking' in outcome ? [outcome.booking.status, outcome.booking.position] : null;
+      const booking = outcome.error.details.extensions?.booking as BookingView | undefined;
+      return [outcome.error.code, booking?.position];
+    });
+    // d40 left the list before d50 and d55: both move up one.
+    expect(shown).toEqual([
+      ['cancelled', null],
+      ['waitlisted', 48],
+      ['ALREADY_BOOKED', 53],
+      ['cancelled', null],
+    ]);
+    expect(await t.service.getBooking(event.id, 'd61')).toMatchObject({ position: 58 });
+  });
+
   it('lets a user cancel and book again within one batch', async () => {
     const event = await t.service.openEvent({ name: 'Again', venue: null, startsAt: null, totalTickets: 1 }, BY);
     await t.service.book(event.id, 'a', ONE_TICKET, BY);
