@@ -68,7 +68,8 @@ class SqlEventTransaction implements EventTransaction {
     ]);
     const waitlistHead = await bookings.waitlistHead(event.id, needs.waitlistDepth(event, lapsed.length));
     const headIds = new Set(waitlistHead.map((booking) => booking.id));
-    // Each place counts the list up to it: a cancel storm of people far down a long list paid 5-7 ms a batch for places no answer shows.
+    // Each place counts the list up to it: a cancel storm far down a long list paid 5-7 ms a batch
+    // for places no answer shows.
     const placed = new Set(needs.placedUserIds);
     const positions = await bookings.positionsOf(
       event.id,
