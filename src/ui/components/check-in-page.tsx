@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { normalizeTicketCode } from '../../domain/ticket-code.js';
 import { ApiError, type BoxEvent, type Booking, NETWORK_ERROR, api, newIdempotencyKey } from '../api.js';
 import { formText } from '../form-text.js';
 import { formatStart, plural, startEpoch, zoneOf } from '../format.js';
@@ -9,11 +10,10 @@ import { PageHeading } from './page-heading.js';
 
 type Verdict = ({ admit: true; booking: Booking } | { admit: false; reason: string; retry: boolean }) & { code: string; scan: number };
 
-/** What a person types or a scanner sends, in the grouped form printed on tickets; the server reads any form. */
+/** What a person types or a scanner sends, in the grouped form printed on tickets, as the server reads it. */
 function normalizedCode(typed: string): string {
-  const symbols = typed.replace(/[\s-]+/g, '').toUpperCase();
-  // 25 symbols now, 20 for codes issued before their first five followed the time of issue.
-  return symbols.length === 25 || symbols.length === 20 ? (symbols.match(/.{5}/g) ?? [symbols]).join('-') : symbols;
+  // Not a code at all: sent as typed (tidied), so the server's answer names the problem.
+  return normalizeTicketCode(typed) ?? typed.replace(/[\s-]+/g, '').toUpperCase();
 }
 
 function EventChooser({ events }: { events: BoxEvent[] | null }) {
