@@ -9,6 +9,10 @@ interface IndexRow {
   name: string;
 }
 
+interface IndexDefinition extends IndexRow {
+  definition: string | null;
+}
+
 describe.each(ENGINES)('migrations on $name', (engine) => {
   it('0007 drops bookings_latest_of_user, and its down step puts it back', async () => {
     const database = await engine.create();
@@ -32,6 +36,51 @@ describe.each(ENGINES)('migrations on $name', (engine) => {
       expect(await bookingIndexes()).toContain('bookings_latest_of_user');
       expect((await migrator.migrateToLatest()).error).toBeUndefined();
       expect(await bookingIndexes()).not.toContain('bookings_latest_of_user');
+    } finally {
+      await opened.close();
+      await database.drop();
+    }
+  });
+
+  // MySQL has no partial indexes: there 0008 leaves both whole, up and down.
+  it('0008 keeps confirmed bookings out of bookings_by_status and bookings without a deadline out of bookings_due_expiry, and its down step indexes them all again', async () => {
+    const database = await engine.create();
+    const opened = openDatabase(database.config);
+    /** Each partial index's condition as the engine's catalogue gives it; absent for a whole index. */
+    const conditions = async () => {
+      const catalogue = {
+        sqlite: sql<IndexDefinition>`select name, sql as definition from sqlite_master where type = 'index' and tbl_name = 'bookings'`,
+        postgres: sql<IndexDefinition>`select indexname as name, indexdef as definition from pg_indexes where tablename = 'bookings' and schemaname = current_schema()`,
+        mysql: sql<IndexDefinition>`select distinct index_name as name, null as definition from information_schema.statistics where table_name = 'bookings' and table_schema = database()`,
+      }[engine.name];
+      const rows = (await catalogue.execute(opened.db)).rows;
+      return Object.fromEntries(
+        rows.flatMap(({ name, definition }) => {
+          const condition = /\bwhere\b(.*)$/i.exec(definition ?? '')?.[1];
+          // PostgreSQL gives the condition back with casts and parentheses.
+          return condition === undefined
+            ? []
+            : [
+                [
+                  name,
+                  condition
+                    .replace(/::\w+|[()"]/g, '')
+                    .trim()
+                    .toLowerCase(),
+                ],
+              ];
+        }),
+      );
+    };
+    try {
+      await migrateToLatest(opened.db);
+      expect(await conditions()).toEqual(
+        engine.name === 'mysql' ? {} : { bookings_by_status: "status <> 'confirmed'", bookings_due_expiry: 'expires_at is not null' },
+      );
+
+      const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+      expect((await migrator.migrateTo('0007-drop-latest-of-user-index')).error).toBeUndefined();
+      expect(await conditions()).toEqual({});
     } finally {
       await opened.close();
       await database.drop();

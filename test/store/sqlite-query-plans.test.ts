@@ -1,6 +1,7 @@
 import SQLite from 'better-sqlite3';
 import { type CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Booking } from '../../src/domain/booking.js';
 import { BookingsRepository } from '../../src/store/bookings-repository.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import type { BoxofficeSchema } from '../../src/store/schema.js';
@@ -65,5 +66,29 @@ describe('SQLite query plans', () => {
     const plan = await planOf(() => bookings.eventsWithLapsed('2026-11-28T12:00:00.000Z', 100));
     expect(plan.some((detail) => /^SEARCH bookings USING COVERING INDEX bookings_due_expiry/.test(detail))).toBe(true);
     expect(plan.filter((detail) => detail.startsWith('SCAN'))).toEqual([]);
+  });
+
+  // bookings_by_status holds no confirmed booking (migration 0008): each search for the others must still
+  // reach it, which on SQLite takes the index's own condition in the query.
+  it.each([
+    ['the head of the waiting list', (bookings: BookingsRepository) => bookings.waitlistHead('ev_a', 10)],
+    ['one place in the list', (bookings: BookingsRepository) => bookings.positionOf('ev_a', 42)],
+    ['the due holds and offers of an event', (bookings: BookingsRepository) => bookings.lapsed('ev_a', '2026-11-28T12:00:00.000Z', 10)],
+    [
+      'a page of cancelled bookings',
+      (bookings: BookingsRepository) => bookings.list('ev_a', { status: 'cancelled', afterQueueNo: 7, limit: 10 }),
+    ],
+  ])('finds %s through the index of unconfirmed bookings', async (_, query) => {
+    const plan = await planOf(() => query(new BookingsRepository(db, SQLITE_DIALECT)));
+    expect(plan.some((detail) => /^SEARCH bookings USING (COVERING )?INDEX bookings_(by_status|due_expiry) /.test(detail))).toBe(true);
+    expect(plan.filter((detail) => detail.startsWith('SCAN'))).toEqual([]);
+  });
+
+  it('ranks several places in the list along the index of unconfirmed bookings', async () => {
+    const bookings = new BookingsRepository(db, SQLITE_DIALECT);
+    const waiting = [3, 9].map((queueNo) => ({ id: `bk_${queueNo}`, queueNo }) as Booking);
+    const plan = await planOf(() => bookings.positionsOf('ev_a', waiting));
+    expect(plan.some((detail) => /^SEARCH bookings USING (COVERING )?INDEX bookings_by_status /.test(detail))).toBe(true);
+    expect(plan.filter((detail) => /^SCAN bookings/.test(detail))).toEqual([]);
   });
 });
