@@ -35,6 +35,8 @@ export interface Config {
   batch: { maxSize: number; maxQueue: number };
   /** Webhook and e-mail deliveries from the audit log. */
   deliveries: DeliverySettings;
+  /** Bookings a private, throw-away app takes before the server listens, so the first buyers meet compiled code; 0: none. */
+  warmUpBookings: number;
 }
 
 export interface DeliverySettings {
@@ -239,6 +241,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxQueue: integer(env, 'BATCH_MAX_QUEUE', DEFAULT_BATCH_LIMITS.maxQueue, 1, 1_000_000),
     },
     deliveries: deliverySettings(env),
+    warmUpBookings: integer(env, 'WARM_UP_BOOKINGS', 1_000, 0, 100_000),
   };
   if (config.workers > 1 && config.database.engine === 'sqlite') {
     throw new ConfigError('WORKERS', 'must be 1 with SQLite (one writer process); use PostgreSQL or MySQL to run several app processes');

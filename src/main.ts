@@ -6,6 +6,7 @@ import { runPrimary } from './primary.js';
 import { createLogger, serverOptions } from './server-options.js';
 import { migrateDatabase, migrateToLatest } from './store/migrate.js';
 import { waitForDatabase } from './store/wait-for-database.js';
+import { warmUp } from './warm-up.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -45,6 +46,7 @@ async function serve(config: Readonly<Config>, log: Logger): Promise<void> {
     announceGeneratedSecrets(config, boxoffice.app.log);
   }
   installShutdown(boxoffice);
+  await warmUp(config, log);
   await boxoffice.app.listen({ port: config.port, host: config.host });
   boxoffice.start();
 }

@@ -18,8 +18,18 @@ export interface ServerProcess {
 
 export function spawnServer(env: Record<string, string | undefined>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    // Rate limiting is off unless a test turns it on: load tests come from one address.
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ADMIN_PASSWORD, RATE_LIMIT_MAX: '0', ...env },
+    // Rate limiting is off unless a test turns it on: load tests come from one address. So is the warm-up,
+    // a second of start-up each server in these tests would pay; test/warm-up.test.ts turns it on.
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      ADMIN_PASSWORD,
+      RATE_LIMIT_MAX: '0',
+      WARM_UP_BOOKINGS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
