@@ -76,11 +76,19 @@ async function waitUntilHealthy(url: string, child: ChildProcess, output: () => 
  * The flags `npm start` gives node before dist/main.js (package.json's start script), so the bench runs the
  * server as a user does.
  */
-export function startFlags(): string[] {
+/** How `npm start` runs the server: the variables its start script sets before `node`, and node's flags. */
+export interface StartCommand {
+  env: Record<string, string>;
+  flags: string[];
+}
+
+export function startCommand(): StartCommand {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const match = /\bnode((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js/.exec(scripts['start'] ?? '');
+  const match = /((?:\b[A-Z_]+=\S+ )*)node((?: --?[\w-]+(?:=\S+)?)*) dist\/main\.js/.exec(scripts['start'] ?? '');
   if (!match) throw new Error('package.json: the start script does not run `node … dist/main.js`');
-  return (match[1] ?? '').trim().split(' ').filter(Boolean);
+  const words = (text: string | undefined) => (text ?? '').trim().split(' ').filter(Boolean);
+  const env = Object.fromEntries(words(match[1]).map((assignment) => assignment.split('=', 2) as [string, string]));
+  return { env, flags: words(match[2]) };
 }
 
 export interface StartOptions {

@@ -12,7 +12,7 @@ import {
   STUBBED_BOOKING,
   type WebhookSinkHandle,
   compile,
-  startFlags,
+  startCommand,
   startProcess,
   startWebhookSink,
 } from './processes.js';
@@ -107,11 +107,13 @@ async function main(): Promise<void> {
   for (const warning of compile()) step(`warning: ${warning}`);
   const adminPassword = randomBytes(18).toString('base64url');
   // As `npm start` runs the server, plus the profiler when asked for.
-  const nodeFlags = [...startFlags(), ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])];
+  const start = startCommand();
+  const nodeFlags = [...start.flags, ...(profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir])];
   const database = await createBenchDatabase(engine);
   const servers: ProcessHandle[] = [];
   const boxoffice = async (extra: Record<string, string> = {}, preload: string | null = null) => {
     const env = {
+      ...start.env,
       DATABASE_URL: database.url,
       ADMIN_USER,
       ADMIN_PASSWORD: adminPassword,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startFlags } from '../bench/processes.js';
+import { startCommand } from '../bench/processes.js';
 
 const THREAD_HEAP = fileURLToPath(new URL('../src/thread-heap.ts', import.meta.url));
 
@@ -21,7 +21,7 @@ function youngGenerationOfWorker(limits: 'helperThreadLimits' | 'resourceLimits 
     const worker = new Worker(source, { eval: true, resourceLimits });
     worker.on('message', (bytes) => { console.log(bytes); worker.terminate(); });
   `;
-  const output = execFileSync(process.execPath, [...startFlags(), '--import', 'tsx', '--input-type=module', '--eval', script], {
+  const output = execFileSync(process.execPath, [...startCommand().flags, '--import', 'tsx', '--input-type=module', '--eval', script], {
     encoding: 'utf8',
   });
   return Number(output.trim()) / 2 ** 20;
@@ -30,8 +30,8 @@ function youngGenerationOfWorker(limits: 'helperThreadLimits' | 'resourceLimits 
 describe('helper threads under npm start’s node flags', () => {
   it('get the young generation they ask for, not the main thread’s', () => {
     const semispaceMb = Number(
-      startFlags()
-        .find((flag) => flag.startsWith('--max-semi-space-size='))
+      startCommand()
+        .flags.find((flag) => flag.startsWith('--max-semi-space-size='))
         ?.split('=')[1],
     );
     expect(semispaceMb).toBeGreaterThan(4);
