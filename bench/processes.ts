@@ -73,10 +73,9 @@ async function waitUntilHealthy(url: string, child: ChildProcess, output: () => 
 }
 
 /**
- * The flags `npm start` gives node before dist/main.js (package.json's start script), so the bench runs the
- * server as a user does.
+ * How `npm start` runs the server (package.json's start script): the variables it sets before `node` and
+ * the flags it gives node before dist/main.js, so the bench runs the server as a user does.
  */
-/** How `npm start` runs the server: the variables its start script sets before `node`, and node's flags. */
 export interface StartCommand {
   env: Record<string, string>;
   flags: string[];

@@ -35,7 +35,7 @@ export interface Config {
   batch: { maxSize: number; maxQueue: number };
   /** Webhook and e-mail deliveries from the audit log. */
   deliveries: DeliverySettings;
-  /** Bookings a private, throw-away app takes before the server listens, so the first buyers meet compiled code; 0: none. */
+  /** On SQLite, bookings a private, throw-away app takes before the server listens, so the first buyers meet compiled code; 0: none. */
   warmUpBookings: number;
 }
 
