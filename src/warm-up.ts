@@ -34,7 +34,7 @@ export async function warmUp(config: Readonly<Config>, log: Logger, rehearsal = 
 }
 
 async function rehearse(config: Readonly<Config>, server: FastifyServerOptions): Promise<void> {
-  const rehearsal: Config = {
+  const privateApp: Config = {
     ...config,
     // In memory: no file, no log to sync, no checkpoint thread, nothing left behind.
     database: { ...config.database, location: ':memory:' },
@@ -43,12 +43,12 @@ async function rehearse(config: Readonly<Config>, server: FastifyServerOptions):
     redisUrl: null,
     deliveries: { ...config.deliveries, mail: null },
   };
-  const boxoffice = await compose(rehearsal, { feed: new LocalChangeFeed(), redis: null, server });
+  const boxoffice = await compose(privateApp, { feed: new LocalChangeFeed(), redis: null, server });
   try {
     await migrateToLatest(boxoffice.database.db);
     await boxoffice.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = boxoffice.app.server.address() as AddressInfo;
-    await book(port, rehearsal, rehearsal.warmUpBookings);
+    await book(port, privateApp, privateApp.warmUpBookings);
   } finally {
     await boxoffice.close();
   }
