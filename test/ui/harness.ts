@@ -131,8 +131,15 @@ export async function shows(scope: Page | Locator, text: string | RegExp): Promi
   await scope.getByText(text).first().waitFor();
 }
 
-/** axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as strict as ever): no violations. */
+/**
+ * axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as strict as ever): no violations.
+ * It judges the screen as it settles: a verdict fading in is at a third of its opacity for a moment, and axe
+ * measuring colour contrast in that moment reports the moment, not the page.
+ */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
+  await page.evaluate(`Promise.all(document.getAnimations()
+    .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+    .map((animation) => animation.finished))`);
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate<string[]>(`axe.run(document, { resultTypes: ['violations'] }).then((result) =>
     result.violations.map((violation) => violation.id + ': ' + violation.help + ' at ' + violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')))`);
