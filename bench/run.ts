@@ -21,6 +21,7 @@ import {
   type ScenarioResult,
   type ScenarioSettings,
   cancelStorm,
+  COLD_STARTS,
   coldStart,
   door,
   expiryStorm,
@@ -152,10 +153,8 @@ async function main(): Promise<void> {
     }
 
     if (only.has('cold')) {
-      step(`0. cold start: a fresh Boxoffice on ${engine}, not warmed up by the bench`);
-      const cold = await boxoffice();
-      results.push(await coldStart(cold, settings));
-      await cold.server.stop();
+      step(`0. cold start: ${COLD_STARTS} fresh Boxoffices on ${engine} in turn, none warmed up by the bench`);
+      results.push(await coldStart(() => boxoffice(), settings));
     }
 
     step(`Boxoffice on ${engine}, group commit (BATCH_MAX_SIZE default)`);

@@ -156,24 +156,43 @@ function newUsersBooking(target: Target, settings: ScenarioSettings, eventId: st
 
 const COLD_BOOKINGS = 3_000;
 const COLD_P99_GOAL_MS = 30;
+/**
+ * Fresh servers the cold start is measured on, one after another. One start's p99 is about the latency of
+ * its first hundred requests, and on this machine it ranged 32–52 ms over six starts of the same code on
+ * SQLite: the median of three is the figure, and each start's p99 is listed beside it.
+ */
+export const COLD_STARTS = 3;
 
 /**
- * 0. Cold start: the first 3,000 bookings a freshly started server answers (`target` must not have been
- * warmed up by the bench), so the p99 shows what the first buyers after a deploy or a restart wait.
+ * 0. Cold start: the first 3,000 bookings a freshly started server answers (`start` gives a server the
+ * bench has not warmed up), so the p99 shows what the first buyers after a deploy or a restart wait.
+ * Measured on COLD_STARTS servers; the row is the start with the median p99.
  */
-export async function coldStart(target: Target, settings: ScenarioSettings): Promise<ScenarioResult> {
-  const event = await target.api.openEvent('Cold start', FLASH_CAPACITY);
-  const cpuBefore = cpuMs(target.server.child.pid);
-  const load = await newUsersBooking(target, settings, event.id, 'c', COLD_BOOKINGS);
-  const cpuPerBooking = (cpuMs(target.server.child.pid) - cpuBefore) / COLD_BOOKINGS;
-  await waitUntilSettled(target.api, [event.id]);
-  const met = load.p99Ms <= COLD_P99_GOAL_MS ? 'met' : 'short';
+export async function coldStart(start: () => Promise<Target>, settings: ScenarioSettings): Promise<ScenarioResult> {
+  const starts: Array<{ load: LoadResult; violations: string[]; cpuPerBooking: number }> = [];
+  for (let round = 1; round <= COLD_STARTS; round++) {
+    const target = await start();
+    try {
+      const event = await target.api.openEvent(`Cold start ${round}`, FLASH_CAPACITY);
+      const cpuBefore = cpuMs(target.server.child.pid);
+      const load = await newUsersBooking(target, settings, event.id, 'c', COLD_BOOKINGS);
+      const cpuPerBooking = (cpuMs(target.server.child.pid) - cpuBefore) / COLD_BOOKINGS;
+      await waitUntilSettled(target.api, [event.id]);
+      starts.push({ load, violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')), cpuPerBooking });
+    } finally {
+      await target.server.stop();
+    }
+  }
+  const byP99 = [...starts].sort((a, b) => a.load.p99Ms - b.load.p99Ms);
+  const median = byP99[Math.floor(byP99.length / 2)] as (typeof starts)[number];
+  const met = median.load.p99Ms <= COLD_P99_GOAL_MS ? 'met' : 'short';
   return {
-    name: `first ${thousands(COLD_BOOKINGS)} bookings after a start`,
-    load,
-    violations: await checkEvent(target.api, event.id, answersFrom(load, 'book')),
+    name: `first ${thousands(COLD_BOOKINGS)} bookings after a start (the median of ${COLD_STARTS} starts)`,
+    load: median.load,
+    violations: starts.flatMap((run) => run.violations),
     goals: [
-      `cold start: the first ${thousands(COLD_BOOKINGS)} bookings after a start, p99 ${load.p99Ms} ms (goal ≤ ${COLD_P99_GOAL_MS} ms): ${met}; server CPU ${cpuPerBooking.toFixed(2)} ms a booking`,
+      `cold start: the first ${thousands(COLD_BOOKINGS)} bookings after a start, p99 ${median.load.p99Ms} ms, the median of ${COLD_STARTS} starts ` +
+        `(${starts.map((run) => run.load.p99Ms).join(', ')} ms) (goal ≤ ${COLD_P99_GOAL_MS} ms): ${met}; server CPU ${median.cpuPerBooking.toFixed(2)} ms a booking`,
     ],
   };
 }
