@@ -132,6 +132,9 @@ export async function compose(config: Readonly<Config>, wiring: Wiring = {}): Pr
     close: async () => {
       await app.close();
       await sweeper.stop();
+      // Requests whose callers hung up are no longer the server's to wait for, but their commands may still
+      // be queued for a transaction: they finish before the database closes.
+      await service.drain();
       clearInterval(purge);
       hub.close();
       await deliveries.close();

@@ -145,6 +145,11 @@ export class BookingService {
     return this.batcher.inFlight;
   }
 
+  /** Resolves once every command accepted so far is answered (see EventBatcher.drain). */
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
   /** A receipt, when given, is stored in the transaction that creates the event (likewise below). */
   async openEvent(input: OpenEventInput, by: RequestedBy, receipt?: Receipt<EventView>): Promise<EventView> {
     const id = input.id ?? `ev_${randomBytes(12).toString('base64url')}`;

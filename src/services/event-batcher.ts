@@ -49,6 +49,8 @@ export class EventBatcher<Command, Outcome> {
   private runningTransactions = 0;
   private startScheduled = false;
   private unanswered = 0;
+  /** Callers of drain() waiting for every accepted command to be answered. */
+  private drained: (() => void)[] = [];
 
   constructor(
     private readonly runBatches: RunEventBatches<Command, Outcome>,
@@ -77,11 +79,11 @@ export class EventBatcher<Command, Outcome> {
       const waiter: Waiter<Command, Outcome> = {
         command,
         resolve: (outcome) => {
-          this.unanswered -= 1;
+          this.answered();
           resolve(outcome);
         },
         reject: (error) => {
-          this.unanswered -= 1;
+          this.answered();
           reject(error);
         },
       };
@@ -96,6 +98,21 @@ export class EventBatcher<Command, Outcome> {
         });
       }
     });
+  }
+
+  /**
+   * Resolves as soon as no accepted command waits for its answer. A shutdown, which accepts nothing new,
+   * waits for it before it closes the database: a batch whose callers hung up still commits or rolls back
+   * whole, rather than failing command by command on a closed pool.
+   */
+  drain(): Promise<void> {
+    if (this.unanswered === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.drained.push(resolve));
+  }
+
+  private answered(): void {
+    this.unanswered -= 1;
+    if (this.unanswered === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
 
   /** Starts transactions while a slot is free and an event that is not in one has commands waiting. */

@@ -112,6 +112,28 @@ describe('EventBatcher', () => {
     expect(await outcome).toBe('a@1');
   });
 
+  it('drains: at once when idle, otherwise once no accepted command waits for its answer, failed ones included', async () => {
+    const runner = recordingRunner({ hold: true });
+    const batcher = new EventBatcher(async (batches: readonly EventBatch<string>[]) => {
+      if (batches.some(({ commands }) => commands.includes('fails'))) throw new DomainError('UNAVAILABLE', 'the database is away');
+      return runner.run(batches);
+    }, LIMITS);
+    await batcher.drain();
+    let drained = false;
+    const first = batcher.submit('ev', 'a');
+    await turn();
+    // Queued behind the first transaction; theirs fails.
+    const queued = [batcher.submit('ev', 'b'), batcher.submit('other', 'fails')].map((outcome) => outcome.catch((error: unknown) => error));
+    void batcher.drain().then(() => (drained = true));
+    for (let i = 0; i < 10; i++) await turn();
+    expect(drained).toBe(false);
+    await runner.releaseNext();
+    expect(await first).toBe('a@1');
+    for (const outcome of await Promise.all(queued)) expect(outcome).toBeInstanceOf(DomainError);
+    await expect.poll(() => drained).toBe(true);
+    expect(batcher.inFlight).toBe(0);
+  });
+
   it('never puts more than maxSize commands into one transaction, whatever their events', async () => {
     const runner = recordingRunner();
     const batcher = new EventBatcher(runner.run, { maxSize: 2, maxQueue: 100 });
