@@ -157,7 +157,7 @@ export class BookingService {
       const opened = openEvent({ ...input, id, venue: input.venue || null }, by, new Date(this.clock()).toISOString());
       await tx.createEvent(opened);
       const view = toEventView(opened.event);
-      if (receipt) await tx.keepAnswer(receipt.keep(view));
+      if (receipt) await tx.keepAnswers([receipt.keep(view)]);
       return view;
     });
     this.feed?.publish(event.id);
@@ -348,13 +348,10 @@ export class BookingService {
       }
       await tx.applyChanges(changes);
       // The answers keyed requests will get commit with the changes they answer.
-      for (const { batch } of found) {
-        const outcomes = decided.get(batch.eventId) ?? [];
-        for (const [index, outcome] of outcomes.entries()) {
-          const kept = batch.commands[index]?.record?.(outcome);
-          if (kept) await tx.keepAnswer(kept);
-        }
-      }
+      const kept = found.flatMap(({ batch }) =>
+        (decided.get(batch.eventId) ?? []).flatMap((outcome, index) => batch.commands[index]?.record?.(outcome) ?? []),
+      );
+      await tx.keepAnswers(kept);
       const outcomes = batches.map(
         (batch) => decided.get(batch.eventId) ?? batch.commands.map(() => ({ ok: false, error: eventNotFound(batch.eventId) }) as const),
       );

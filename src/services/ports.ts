@@ -34,8 +34,8 @@ export interface EventTransaction {
   waitlistHead(eventId: string, depth: number): Promise<Booking[]>;
   /** Writes the changes of one or more events (one entry per event). */
   applyChanges(changes: readonly EventChanges[]): Promise<void>;
-  /** Completes an Idempotency-Key claim with its answer, in this transaction; UNAVAILABLE when the claim was lost. */
-  keepAnswer(kept: KeptAnswer): Promise<void>;
+  /** Completes Idempotency-Key claims with their answers, in this transaction; UNAVAILABLE when one was lost. */
+  keepAnswers(kept: readonly KeptAnswer[]): Promise<void>;
 }
 
 export interface EventCursor {

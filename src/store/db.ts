@@ -35,7 +35,7 @@ export function repositoriesOver(db: Db, dialect: Dialect): Repositories {
     events: new EventsRepository(db, dialect),
     bookings: new BookingsRepository(db, dialect),
     audit: new AuditRepository(db, dialect),
-    keys: new IdempotencyRepository(db),
+    keys: new IdempotencyRepository(db, dialect),
     users: new UsersRepository(db),
   };
 }
@@ -134,9 +134,14 @@ export class Database {
 }
 
 /** Stores a request's answer in the transaction of `keys`; the change must not commit if its claim was lost. */
-export async function keepAnswer(keys: IdempotencyRepository, { ref, answer }: KeptAnswer): Promise<void> {
-  // The claim ran out and another request took the key over: this change must not commit beside its run.
-  if (!(await keys.complete(ref, answer))) {
+export async function keepAnswer(keys: IdempotencyRepository, kept: KeptAnswer): Promise<void> {
+  await keepAnswers(keys, [kept]);
+}
+
+/** keepAnswer for a batch of requests, in one statement where the engine allows. */
+export async function keepAnswers(keys: IdempotencyRepository, kept: readonly KeptAnswer[]): Promise<void> {
+  // A claim ran out and another request took the key over: this change must not commit beside its run.
+  if (kept.length > 0 && !(await keys.completeAll(kept))) {
     throw new DomainError('UNAVAILABLE', 'An Idempotency-Key claim was lost while its request ran; nothing was changed, retry.');
   }
 }

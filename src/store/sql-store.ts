@@ -15,7 +15,7 @@ import type {
   UserBooking,
   UserBookingCursor,
 } from '../services/ports.js';
-import { type Database, type Repositories, keepAnswer } from './db.js';
+import { type Database, type Repositories, keepAnswers } from './db.js';
 
 // An expiry storm lapses in chunks, so bookings of the event get the lock between them.
 const LAPSED_PER_TRANSACTION = 1_000;
@@ -82,8 +82,8 @@ class SqlEventTransaction implements EventTransaction {
     return this.repositories.bookings.waitlistHead(eventId, depth);
   }
 
-  keepAnswer(kept: KeptAnswer): Promise<void> {
-    return keepAnswer(this.repositories.keys, kept);
+  keepAnswers(kept: readonly KeptAnswer[]): Promise<void> {
+    return keepAnswers(this.repositories.keys, kept);
   }
 
   async applyChanges(changes: readonly EventChanges[]): Promise<void> {

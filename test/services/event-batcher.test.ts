@@ -281,7 +281,7 @@ function crashingBeforeCommit(store: BoxofficeStore, crash: { culprit: string | 
           lockEvents: (eventIds) => tx.lockEvents(eventIds),
           loadEventStates: (wanted) => tx.loadEventStates(wanted),
           waitlistHead: (eventId, depth) => tx.waitlistHead(eventId, depth),
-          keepAnswer: (kept) => tx.keepAnswer(kept),
+          keepAnswers: (kept) => tx.keepAnswers(kept),
           applyChanges: async (changes) => {
             await tx.applyChanges(changes);
             if (crash.on && names(changes)) throw new Error('power cut between the writes and the commit');

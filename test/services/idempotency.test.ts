@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../src/domain/errors.js';
 import { DEFAULT_IDEMPOTENCY, IdempotencyService } from '../../src/services/idempotency.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
@@ -90,6 +90,52 @@ describe.each(ENGINES)('idempotency keys on $name', (engine) => {
     const results = await Promise.all(claims);
     expect(results.filter((result) => result.kind === 'claimed')).toHaveLength(1);
     expect(results.filter((result) => result.kind === 'replay')).toHaveLength(9);
+  });
+
+  it('claims many keys at once, each for its caller, in one transaction', async () => {
+    const keys = Array.from({ length: 20 }, ref);
+    const transaction = vi.spyOn(opened, 'transaction');
+    try {
+      const results = await Promise.all(keys.map((key) => service().claim(key, 'hash-a')));
+      expect(results.map((result) => result.kind)).toEqual(keys.map(() => 'claimed'));
+      // One commit for the twenty.
+      expect(transaction).toHaveBeenCalledTimes(1);
+      for (const key of keys)
+        expect(
+          await service()
+            .claim(key, 'hash-b')
+            .catch((error: unknown) => error),
+        ).toBeInstanceOf(DomainError);
+    } finally {
+      transaction.mockRestore();
+    }
+  });
+
+  it('stores the answers of many claims in one go, and refuses the lot when one claim was taken over meanwhile', async () => {
+    const keys = Array.from({ length: 3 }, ref);
+    const claimed = await Promise.all(keys.map((key) => service().claim(key, 'hash-a')));
+    const held = keys.map((key, index) => {
+      const claim = claimed[index];
+      if (claim?.kind !== 'claimed') throw new Error('not claimed');
+      return { ...key, token: claim.token };
+    });
+    const answers = held.map((key, index) => ({ ref: key, answer: { statusCode: 201, body: `{"n":${index}}` } }));
+    // The last one's lease ran out and a retry took its key over.
+    const [first, second, lost] = held as [(typeof held)[number], (typeof held)[number], (typeof held)[number]];
+    now += DEFAULT_IDEMPOTENCY.leaseMs + 1;
+    expect(await service().claim({ scope: lost.scope, key: lost.key }, 'hash-a')).toMatchObject({ kind: 'claimed' });
+    // As a batch's transaction does: one lost claim, and none of the answers stays.
+    const refused = opened.transaction(async ({ keys: inTransaction }) => {
+      if (!(await inTransaction.completeAll(answers))) throw new Error('a claim was lost');
+    });
+    await expect(refused).rejects.toThrow('a claim was lost');
+    expect(await opened.repositories.keys.completeAll(answers.slice(0, 2))).toBe(true);
+    for (const [index, key] of [first, second].entries()) {
+      expect(await service().claim({ scope: key.scope, key: key.key }, 'hash-a')).toEqual({
+        kind: 'replay',
+        answer: { statusCode: 201, body: `{"n":${index}}` },
+      });
+    }
   });
 
   it('remembers keys for 24 hours, then forgets and purges them', async () => {
