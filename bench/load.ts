@@ -7,6 +7,8 @@ export interface PlannedRequest {
   path: string;
   body?: string;
   key: string | null;
+  /** Sent as Idempotency-Key, as the page sends one with every change. */
+  idempotencyKey?: string;
 }
 
 export interface LoadPlan {
@@ -69,6 +71,7 @@ export async function runLoad(plan: LoadPlan, server: ProcessHandle): Promise<Lo
             // A fresh headers object each time: autocannon writes Content-Length into it.
             const { 'content-type': contentType, ...headers } = plan.headers;
             if (planned.body !== undefined && contentType !== undefined) headers['content-type'] = contentType;
+            if (planned.idempotencyKey !== undefined) headers['idempotency-key'] = planned.idempotencyKey;
             return { ...request, method: planned.method, path: planned.path, headers, body: planned.body ?? '' };
           },
           onResponse: (status, _body, context) => {

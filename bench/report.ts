@@ -1,5 +1,5 @@
 import type { BenchEngine } from './databases.js';
-import { FLOOR, type ScenarioResult, type ScenarioSettings } from './scenarios.js';
+import { FLOOR, KEYED_FLASH, type ScenarioResult, type ScenarioSettings } from './scenarios.js';
 
 export interface Machine {
   cpus: number;
@@ -40,6 +40,8 @@ refused request.
 
 Scenarios: **floor** — bare Fastify answering the same booking request with the same shape, no auth,
 database or logging; **flash sale** — one event with 1,000,000 tickets, every request a new user;
+**flash sale, each booking with an Idempotency-Key** — the same with a fresh key on every booking, as
+the page sends them;
 **sold-out rush** — 1,000 tickets, 20,000 bookings, most of them join the waiting list; **cancel
 storm** — on the rush's event every ticket holder and 4,000 of those waiting cancel at once in
 shuffled order; **spread** — bookings spread round-robin over 100 events; **flash sale,
@@ -95,6 +97,12 @@ function goals(report: RunReport): string[] {
       ? ` (goal ≥ ${flashGoal.share} %, p99 ≤ ${flashGoal.p99Ms} ms): ${verdict(share >= flashGoal.share && flash.load.p99Ms <= flashGoal.p99Ms)}`
       : '';
     lines.push(`flash sale = ${fixed(share, 1)} % of the floor's req/s, p99 ${fixed(flash.load.p99Ms)} ms${target}`);
+  }
+  const keyed = find(report, KEYED_FLASH);
+  if (flash && keyed && flash.load.requestsPerSecond > 0) {
+    lines.push(
+      `flash sale with an Idempotency-Key on every booking (as the page books) = ${fixed(keyed.load.requestsPerSecond / flash.load.requestsPerSecond, 2)} of the flash sale's req/s, p99 ${fixed(keyed.load.p99Ms)} ms; server CPU ${fixed(keyed.load.serverCpuUsPerRequest)} against ${fixed(flash.load.serverCpuUsPerRequest)} µs a booking`,
+    );
   }
   const spread = find(report, 'spread (100 events)');
   if (flash && spread && flash.load.requestsPerSecond > 0) {

@@ -22,6 +22,7 @@ import {
   type ScenarioSettings,
   cancelStorm,
   COLD_STARTS,
+  KEYED_FLASH,
   coldStart,
   door,
   expiryStorm,
@@ -40,7 +41,7 @@ const BENCHMARKS_FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.me
 const ADMIN_USER = 'admin';
 
 /** Scenario names for --only; the floor always runs, as every row is compared with it. */
-const SCENARIOS = ['stubbed', 'cold', 'flash', 'rush', 'spread', 'group', 'expiry', 'door', 'webhooks', 'single'] as const;
+const SCENARIOS = ['stubbed', 'cold', 'flash', 'keyed', 'rush', 'spread', 'group', 'expiry', 'door', 'webhooks', 'single'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const USAGE = `npm run bench -- [--engine sqlite|postgres|mysql] [--duration SECONDS] [--connections N] [--only ${SCENARIOS.join(',')}] [--no-record] [--profile DIR]`;
@@ -166,6 +167,9 @@ async function main(): Promise<void> {
       results.push(await scenario());
     };
     await run('flash', '1. flash sale', () => flashSale(batched, settings, 'flash sale'));
+    await run('keyed', '1b. flash sale, every booking with an Idempotency-Key as the page sends', () =>
+      flashSale(batched, settings, KEYED_FLASH, true),
+    );
     await run('rush', '2. sold-out rush, 3. cancel storm', async () => {
       const rush = await soldOutRush(batched, settings);
       results.push(rush.result);

@@ -112,6 +112,8 @@ async function unstored(
 }
 
 export const FLOOR = 'floor (bare Fastify)';
+/** The flash sale's row with an Idempotency-Key on every booking, as the page books. */
+export const KEYED_FLASH = 'flash sale, each booking with an Idempotency-Key';
 
 /** 5. The floor: the same requests against bare Fastify. */
 export function floor(server: ProcessHandle, headers: Record<string, string>, settings: ScenarioSettings): Promise<ScenarioResult> {
@@ -124,15 +126,18 @@ export function withoutDatabase(target: Target, settings: ScenarioSettings): Pro
 }
 
 /** 1. Flash sale: one event with a million tickets, every request a new user, for the whole duration. */
-export async function flashSale(target: Target, settings: ScenarioSettings, name: string): Promise<ScenarioResult> {
-  const event = await target.api.openEvent('Flash sale', FLASH_CAPACITY);
+export async function flashSale(target: Target, settings: ScenarioSettings, name: string, keyed = false): Promise<ScenarioResult> {
+  const event = await target.api.openEvent(keyed ? 'Keyed flash sale' : 'Flash sale', FLASH_CAPACITY);
   const load = await runLoad(
     {
       url: target.api.url,
       headers: target.api.headers,
       connections: settings.connections,
       durationSeconds: settings.durationSeconds,
-      request: (n) => bookingRequest(event.id, `u${n}`),
+      request: (n) => {
+        const planned = bookingRequest(event.id, `${keyed ? 'k' : 'u'}${n}`);
+        return keyed ? { ...planned, idempotencyKey: `flash-${event.id}-${n}` } : planned;
+      },
     },
     target.server,
   );
