@@ -40,6 +40,11 @@ export interface Dialect {
    */
   readsJsonRows: boolean;
   /**
+   * JSON_TABLE turns one JSON parameter into rows to join (MySQL 8, MariaDB 10.6, which SKIP LOCKED needs
+   * already): a statement over many rows keeps one text where the engine has no json_each.
+   */
+  joinsJsonTable: boolean;
+  /**
    * Statements are prepared once per SQL text and kept (SQLite, in-process): multi-row writes go in a few
    * fixed row counts so their texts recur. Elsewhere a statement is parsed on each run, so one carries all
    * (up to 500 rows).

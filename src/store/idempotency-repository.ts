@@ -43,10 +43,11 @@ const CLAIMS_PER_STATEMENT = 500;
 export class IdempotencyRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'upsert' | 'readsJsonRows' | 'insertsFromJson'> = {
+    private readonly dialect: Pick<Dialect, 'upsert' | 'readsJsonRows' | 'insertsFromJson' | 'joinsJsonTable'> = {
       upsert: 'on-conflict',
       readsJsonRows: false,
       insertsFromJson: false,
+      joinsJsonTable: false,
     },
   ) {}
 
@@ -141,6 +142,21 @@ export class IdempotencyRepository {
       response_body: answer.body,
     }));
     const bulk = rows.length > 1 && rows.every((row) => row.claim_token !== undefined);
+    if (bulk && this.dialect.joinsJsonTable) {
+      const result = await sql`
+        update idempotency_keys as k
+        join json_table(${JSON.stringify(rows)}, '$[*]' columns (
+          scope varchar(160) path '$.scope',
+          idempotency_key varchar(255) path '$.idempotency_key',
+          claim_token varchar(32) path '$.claim_token',
+          status_code int path '$.status_code',
+          response_body longtext path '$.response_body'
+        )) as answered
+          on k.scope = answered.scope and k.idempotency_key = answered.idempotency_key and k.claim_token = answered.claim_token
+        set k.state = 'done', k.status_code = answered.status_code, k.response_body = answered.response_body
+        where k.state = 'pending'`.execute(this.db);
+      return Number(result.numAffectedRows ?? 0) === rows.length;
+    }
     if (bulk && (this.dialect.readsJsonRows || this.dialect.insertsFromJson)) {
       const json = JSON.stringify(rows);
       const answered = this.dialect.readsJsonRows

@@ -61,6 +61,7 @@ export function openMysql(config: DatabaseConfig): OpenedDatabase {
     skipLocked: true,
     oneConnection: false,
     readsJsonRows: false,
+    joinsJsonTable: true,
     keepsStatements: false,
     bindsArrays: false,
     insertsFromJson: false,

@@ -34,6 +34,7 @@ export function openPostgres(config: DatabaseConfig): OpenedDatabase {
     skipLocked: true,
     oneConnection: false,
     readsJsonRows: false,
+    joinsJsonTable: false,
     keepsStatements: false,
     bindsArrays: true,
     insertsFromJson: true,

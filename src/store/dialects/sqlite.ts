@@ -123,6 +123,7 @@ export function openSqlite(config: DatabaseConfig, options: SqliteOptions = {}):
     skipLocked: false,
     oneConnection: true,
     readsJsonRows: true,
+    joinsJsonTable: false,
     keepsStatements: true,
     bindsArrays: false,
     insertsFromJson: false,
