@@ -185,7 +185,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
   create(webhook: WebhookWithSecret, channelId: string, kept?: KeptAnswer): Promise<void> {
     return this.database.read(() =>
       this.dialect.transaction(this.db, async (trx) => {
-        if (kept) await keepAnswer(new IdempotencyRepository(trx), kept);
+        if (kept) await keepAnswer(new IdempotencyRepository(trx, this.dialect), kept);
         await trx
           .insertInto('webhooks')
           .values({
@@ -221,7 +221,7 @@ export class DeliveryRepository implements DeliveryStore, WebhookStore {
           .execute();
         await trx.deleteFrom('delivery_gaps').where('channel_id', '=', channelId).execute();
         const deleted = publicWebhook(toWebhook(row));
-        if (keep) await keepAnswer(new IdempotencyRepository(trx), keep(deleted));
+        if (keep) await keepAnswer(new IdempotencyRepository(trx, this.dialect), keep(deleted));
         return deleted;
       }),
     );

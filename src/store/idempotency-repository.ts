@@ -43,12 +43,7 @@ const CLAIMS_PER_STATEMENT = 500;
 export class IdempotencyRepository {
   constructor(
     private readonly db: Db,
-    private readonly dialect: Pick<Dialect, 'upsert' | 'readsJsonRows' | 'insertsFromJson' | 'joinsJsonTable'> = {
-      upsert: 'on-conflict',
-      readsJsonRows: false,
-      insertsFromJson: false,
-      joinsJsonTable: false,
-    },
+    private readonly dialect: Pick<Dialect, 'upsert' | 'readsJsonRows' | 'insertsFromJson' | 'joinsJsonTable'>,
   ) {}
 
   /**
