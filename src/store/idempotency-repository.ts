@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { KeyRecord, KeyRef, StoredAnswer } from '../services/idempotency.js';
+import type { KeptAnswer, KeyRecord, KeyRef, StoredAnswer } from '../services/idempotency.js';
 import type { Db, Dialect } from './dialect.js';
 import type { IdempotencyKeysTable } from './schema.js';
 
@@ -128,7 +128,7 @@ export class IdempotencyRepository {
    * keyed bookings stores its answers in its own transaction, which holds the event's lock: one statement
    * for all of them where rows can come from one JSON parameter, rather than a round trip each.
    */
-  async completeAll(kept: readonly { ref: KeyRef; answer: StoredAnswer }[]): Promise<boolean> {
+  async completeAll(kept: readonly KeptAnswer[]): Promise<boolean> {
     const rows = kept.map(({ ref, answer }) => ({
       scope: ref.scope,
       idempotency_key: ref.key,
